@@ -1,0 +1,140 @@
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <memory>
+#include <new>
+#include <string>
+#include <utility>
+
+namespace iterjson::detail {
+
+class engine;
+struct frame;
+
+/// What a kind of frame can do; one static table per frame type.
+struct frame_ops {
+  // Writes as much as the output takes; pops the frame when its value is complete.
+  void (*step)(frame&, engine&);
+  void (*destroy)(frame&) noexcept;
+  // Appends the JSON Pointer segment of the item being written ("/3", "/name"), if any.
+  void (*append_path)(const frame&, std::string&);
+};
+
+/// The header every frame starts with. Frames are pushed and popped like a call stack,
+/// but live on the heap and never move, so they may point into each other and into
+/// values they own.
+struct frame {
+  const frame_ops* ops;
+  frame* below;
+};
+
+// The table of a frame of type F.
+template <class F>
+inline constexpr frame_ops ops_of{
+    [](frame& f, engine& e) { static_cast<F&>(f).step(e); },
+    [](frame& f) noexcept { static_cast<F&>(f).~F(); },
+    [](const frame& f, std::string& path) { static_cast<const F&>(f).append_path(path); },
+};
+
+// The step of a retired frame: it has written everything and stays only to keep its
+// value alive until the output that refers to the value is written; then it pops.
+void pop_retired(frame& f, engine& e);
+
+template <class F>
+inline constexpr frame_ops retired_ops_of{
+    &pop_retired,
+    [](frame& f) noexcept { static_cast<F&>(f).~F(); },
+    [](const frame&, std::string&) {},
+};
+
+/// A stack of frames of different sizes in a chain of blocks. A push bumps a pointer;
+/// a block, once allocated, is kept until the stack is destroyed, so pushing and popping
+/// around a block boundary costs nothing after the first time.
+class frame_stack {
+ public:
+  frame_stack() = default;
+  frame_stack(const frame_stack&) = delete;
+  frame_stack& operator=(const frame_stack&) = delete;
+  ~frame_stack() {
+    clear();
+    free_from(first_block_);
+  }
+
+  [[nodiscard]] frame* top() const noexcept { return top_; }
+  [[nodiscard]] bool empty() const noexcept { return top_ == nullptr; }
+
+  template <class F, class... Args>
+  F& push(Args&&... args) {
+    static_assert(alignof(F) <= alignof(std::max_align_t));
+    constexpr std::size_t size = (sizeof(F) + alignof(std::max_align_t) - 1) &
+                                 ~(alignof(std::max_align_t) - 1);
+    if (block_ == nullptr || block_->capacity - used_ < size) enter_next_block(size);
+    F* pushed = ::new (block_->data() + used_) F(std::forward<Args>(args)...);
+    pushed->ops = &ops_of<F>;
+    pushed->below = top_;
+    top_ = pushed;
+    used_ += size;
+    return *pushed;
+  }
+
+  void pop() noexcept {
+    frame* popped = top_;
+    top_ = popped->below;
+    popped->ops->destroy(*popped);
+    used_ = static_cast<std::size_t>(reinterpret_cast<std::byte*>(popped) - block_->data());
+    if (used_ == 0 && block_->below != nullptr) {
+      used_ = block_->used_below;
+      block_ = block_->below;
+    }
+  }
+
+  void clear() noexcept {
+    while (top_ != nullptr) pop();
+  }
+
+ private:
+  struct alignas(std::max_align_t) block {
+    block* below;
+    block* above;            // kept for reuse after its frames are popped
+    std::size_t capacity;    // bytes after the header
+    std::size_t used_below;  // how much of `below` was in use when this block was entered
+    std::byte* data() noexcept { return reinterpret_cast<std::byte*>(this + 1); }
+  };
+
+  static constexpr std::size_t first_capacity = 2048;
+  static constexpr std::size_t largest_capacity = std::size_t{1} << 22;
+
+  void enter_next_block(std::size_t size) {
+    block*& next = block_ != nullptr ? block_->above : first_block_;
+    if (next != nullptr && next->capacity < size) {
+      free_from(next);  // only a frame larger than a whole block gets here
+      next = nullptr;
+    }
+    if (next == nullptr) {
+      const std::size_t grown = block_ != nullptr ? block_->capacity * 2 : first_capacity;
+      const std::size_t capacity = std::max(std::min(grown, largest_capacity), size);
+      void* memory = ::operator new(sizeof(block) + capacity,
+                                    std::align_val_t{alignof(std::max_align_t)});
+      next = ::new (memory) block{block_, nullptr, capacity, 0};
+    }
+    next->used_below = used_;
+    block_ = next;
+    used_ = 0;
+  }
+
+  static void free_from(block* b) noexcept {
+    while (b != nullptr) {
+      block* above = b->above;
+      ::operator delete(b, std::align_val_t{alignof(std::max_align_t)});
+      b = above;
+    }
+  }
+
+  frame* top_ = nullptr;
+  block* block_ = nullptr;  // the block `top_` lives in
+  block* first_block_ = nullptr;
+  std::size_t used_ = 0;
+};
+
+}  // namespace iterjson::detail

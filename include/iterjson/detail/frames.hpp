@@ -1,0 +1,502 @@
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <iterator>
+#include <optional>
+#include <ranges>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include "iterjson/detail/engine.hpp"
+#include "iterjson/detail/value_kind.hpp"
+#include "iterjson/traits.hpp"
+
+// Every value the encoder writes is either written at once (numbers, strings, literals)
+// or becomes a frame: an object on the engine's stack that writes its container one
+// item at a time and resumes where it stopped. Elements of a container are written in
+// a loop inside the container's frame; only a nested container or a temporary that must
+// be kept pushes another frame, so the indirect call is per container, not per element.
+
+namespace iterjson::detail {
+
+template <class T>
+struct not_encodable {
+  static_assert(sizeof(T) == 0,
+                "iterjson: this type is not encodable. Specialize iterjson::encode_as<T> "
+                "or iterjson::variant_traits<T>, or list its fields with ITERJSON_FIELDS; "
+                "the type is the template argument of not_encodable in this message.");
+};
+
+template <bool Owned, class T>
+void write_value(engine& e, T& value);
+
+// --- JSON Pointer segments -----------------------------------------------------------
+
+inline void append_path_segment(std::string& path, std::string_view token) {
+  path += '/';
+  for (const char c : token) {
+    if (c == '~') {
+      path += "~0";
+    } else if (c == '/') {
+      path += "~1";
+    } else {
+      path += c;
+    }
+  }
+}
+
+template <class Key>
+void append_key_segment(std::string& path, const Key& key) {
+  if constexpr (string_type<Key>) {
+    append_path_segment(path, std::string_view(key));
+  } else if constexpr (std::same_as<Key, bool>) {
+    append_path_segment(path, key ? "true" : "false");
+  } else if constexpr (null_type<Key>) {
+    append_path_segment(path, "null");
+  } else if constexpr (std::floating_point<Key>) {
+    char text[max_double_chars];
+    append_path_segment(path, std::string_view(text, write_finite_float(text, key)));
+  } else {
+    char text[max_integer_chars];
+    append_path_segment(path, std::string_view(text, write_integer(text, key)));
+  }
+}
+
+// --- members of maps -----------------------------------------------------------------
+
+template <class Member>
+decltype(auto) member_key(Member& member) {
+  if constexpr (requires { member.first; }) {
+    return (member.first);
+  } else if constexpr (requires { member.key(); }) {
+    return member.key();
+  } else {
+    using std::get;
+    return get<0>(member);
+  }
+}
+
+template <class Member>
+decltype(auto) member_value(Member& member) {
+  if constexpr (requires { member.second; }) {
+    return (member.second);
+  } else if constexpr (requires { member.value(); }) {
+    return member.value();
+  } else {
+    using std::get;
+    return get<1>(member);
+  }
+}
+
+template <class Key>
+void write_key(engine& e, const Key& key) {
+  if constexpr (string_type<Key>) {
+    e.put_string(std::string_view(key));
+  } else if constexpr (std::same_as<Key, bool> || null_type<Key> || std::integral<Key> ||
+                       std::floating_point<Key>) {
+    e.put_scalar_key(key);
+  } else {
+    static_assert(sizeof(Key) == 0, "iterjson: object keys must be strings, numbers, bools or null");
+  }
+}
+
+// Python's sort_keys order: text by code point (the byte order of UTF-8), numbers by value.
+template <class Key>
+bool key_less(const Key& a, const Key& b) {
+  if constexpr (string_type<Key>) {
+    return std::string_view(a) < std::string_view(b);
+  } else if constexpr (null_type<Key>) {
+    return false;
+  } else {
+    return a < b;
+  }
+}
+
+// Maps whose iteration order is already Python's sort_keys order.
+template <class Map>
+concept ordered_like_python = requires {
+  typename Map::key_compare;
+} && (std::same_as<typename Map::key_compare, std::less<typename Map::key_type>> ||
+      std::same_as<typename Map::key_compare, std::less<>>) &&
+      (string_type<typename Map::key_type> || std::is_arithmetic_v<typename Map::key_type>);
+
+// A map's members gathered and sorted for sort_keys; itself map-like, so it is written by
+// the same object_frame. Members are held by address, or by value when the map hands
+// out temporaries.
+template <class Map>
+class sorted_members {
+  using reference = std::ranges::range_reference_t<Map&>;
+  static constexpr bool by_address = std::is_lvalue_reference_v<reference>;
+  using member = std::remove_cvref_t<reference>;
+  using stored = std::conditional_t<by_address, std::remove_reference_t<reference>*, member>;
+
+ public:
+  using key_type = typename std::remove_cv_t<Map>::key_type;
+  using mapped_type = typename std::remove_cv_t<Map>::mapped_type;
+
+  class iterator {
+   public:
+    using value_type = member;
+    using difference_type = std::ptrdiff_t;
+    iterator() = default;
+    explicit iterator(const stored* at) : at_(at) {}
+    decltype(auto) operator*() const {
+      if constexpr (by_address) {
+        return **at_;
+      } else {
+        return *at_;
+      }
+    }
+    iterator& operator++() {
+      ++at_;
+      return *this;
+    }
+    iterator operator++(int) { return iterator(at_++); }
+    bool operator==(const iterator&) const = default;
+
+   private:
+    const stored* at_ = nullptr;
+  };
+
+  explicit sorted_members(Map& map) {
+    for (auto&& m : map) {
+      if constexpr (by_address) {
+        members_.push_back(&m);
+      } else {
+        members_.push_back(std::forward<decltype(m)>(m));
+      }
+    }
+    std::ranges::sort(members_, [](const stored& a, const stored& b) {
+      if constexpr (by_address) {
+        return key_less(member_key(*a), member_key(*b));
+      } else {
+        return key_less(member_key(a), member_key(b));
+      }
+    });
+  }
+
+  [[nodiscard]] iterator begin() const { return iterator(members_.data()); }
+  [[nodiscard]] iterator end() const { return iterator(members_.data() + members_.size()); }
+
+ private:
+  std::vector<stored> members_;
+};
+
+// --- frames --------------------------------------------------------------------------
+
+// Keeps a value alive, and on the stack below the frames that write it: the root value,
+// or a temporary (a view's element, a conversion's result) that is more than a scalar.
+// `T` is an object type, owned, or an lvalue reference to a value owned elsewhere.
+template <class T>
+class value_frame : public frame {
+ public:
+  template <class Arg>
+  explicit value_frame(Arg&& value) : value_(std::forward<Arg>(value)) {}
+
+  void step(engine& e) {
+    write_value<false>(e, value_);
+    e.finish_keeping_value(*this);
+  }
+  void append_path(std::string&) const {}
+
+ private:
+  T value_;
+};
+
+// The value of a std::shared_ptr while it is written; a value already open below is a cycle.
+template <class T>
+class shared_frame : public frame {
+ public:
+  explicit shared_frame(T& value) : value_(&value) {}
+  shared_frame(const shared_frame&) = delete;
+  shared_frame& operator=(const shared_frame&) = delete;
+  ~shared_frame() {
+    if (open_values_ != nullptr) open_values_->erase(value_);
+  }
+
+  void step(engine& e) {
+    if (!e.open_shared_values.insert(value_).second) e.fail("cycle through std::shared_ptr");
+    open_values_ = &e.open_shared_values;
+    write_value<false>(e, *value_);
+    e.finish_keeping_value(*this);
+  }
+  void append_path(std::string&) const {}
+
+ private:
+  T* value_;
+  std::unordered_set<const void*>* open_values_ = nullptr;
+};
+
+// An array from any input range. Its iterator stays on the element being written until
+// the next step, so an error's path names that element.
+template <class Range>
+class array_frame : public frame {
+  using iterator = std::ranges::iterator_t<Range&>;
+  using sentinel = std::ranges::sentinel_t<Range&>;
+  using reference = std::ranges::range_reference_t<Range&>;
+
+ public:
+  explicit array_frame(Range& range) : it_(std::ranges::begin(range)), end_(std::ranges::end(range)) {}
+
+  void step(engine& e) {
+    if (!started_) {
+      e.open_container('[');  // may throw for depth: the path then ends at this value
+      started_ = true;
+      if (it_ == end_) return close(e, false);
+      e.begin_item(true);
+      write_element(e);
+      if (e.stopped(*this)) return;
+    }
+    for (;;) {
+      ++it_;
+      ++index_;
+      if (it_ == end_) return close(e, true);
+      e.begin_item(false);
+      write_element(e);
+      if (e.stopped(*this)) return;
+    }
+  }
+
+  void append_path(std::string& path) const {
+    if (started_) append_key_segment(path, index_);
+  }
+
+ private:
+  void write_element(engine& e) {
+    reference element = *it_;
+    write_value<!std::is_reference_v<reference>>(e, element);
+  }
+  void close(engine& e, bool had_items) {
+    e.close_container(']', had_items);
+    e.pop();
+  }
+
+  iterator it_;
+  sentinel end_;
+  std::size_t index_ = 0;
+  bool started_ = false;
+};
+
+// An object from a map-like range of key and value pairs.
+template <class Map>
+class object_frame : public frame {
+  using iterator = std::ranges::iterator_t<Map&>;
+  using sentinel = std::ranges::sentinel_t<Map&>;
+  using reference = std::ranges::range_reference_t<Map&>;
+  static constexpr bool holds_member = !std::is_reference_v<reference>;
+  struct no_member {};
+
+ public:
+  explicit object_frame(Map& map) : it_(std::ranges::begin(map)), end_(std::ranges::end(map)) {}
+
+  void step(engine& e) {
+    if (!started_) {
+      e.open_container('{');  // may throw for depth: the path then ends at this value
+      started_ = true;
+      if (it_ == end_) return close(e, false);
+      write_member(e, true);
+      if (e.stopped(*this)) return;
+    }
+    for (;;) {
+      ++it_;
+      if (it_ == end_) return close(e, true);
+      write_member(e, false);
+      if (e.stopped(*this)) return;
+    }
+  }
+
+  void append_path(std::string& path) const {
+    if (!started_) return;
+    if constexpr (holds_member) {
+      if (member_) append_key_segment(path, member_key(*member_));
+    } else if (it_ != end_) {
+      append_key_segment(path, member_key(*it_));
+    }
+  }
+
+ private:
+  void write_member(engine& e, bool first) {
+    e.begin_item(first);
+    if constexpr (holds_member) {
+      write_member_of(e, member_.emplace(*it_));
+    } else {
+      write_member_of(e, *it_);
+    }
+  }
+  template <class Member>
+  void write_member_of(engine& e, Member& member) {
+    write_key(e, member_key(member));
+    e.put_key_separator();
+    auto&& value = member_value(member);
+    write_value<!std::is_reference_v<decltype(member_value(member))>>(e, value);
+  }
+  void close(engine& e, bool had_items) {
+    e.close_container('}', had_items);
+    e.pop();
+  }
+
+  iterator it_;
+  sentinel end_;
+  [[no_unique_address]] std::conditional_t<holds_member, std::optional<std::remove_cvref_t<reference>>,
+                                           no_member> member_;
+  bool started_ = false;
+};
+
+// Calls f(std::integral_constant<size_t, I>) for the I equal to `index`.
+template <std::size_t Count, class F>
+void with_index(std::size_t index, F&& f) {
+  [&]<std::size_t... I>(std::index_sequence<I...>) {
+    ((index == I ? (f(std::integral_constant<std::size_t, I>{}), 0) : 0), ...);
+  }(std::make_index_sequence<Count>{});
+}
+
+// A fixed list of members of different types: a tuple as an array, or a struct listed
+// with ITERJSON_FIELDS as an object.
+template <class T, bool AsObject>
+class product_frame : public frame {
+  using plain = std::remove_cv_t<T>;
+  static constexpr std::size_t count = [] {
+    if constexpr (AsObject) {
+      return std::tuple_size_v<std::remove_cvref_t<decltype(struct_fields<plain>::members)>>;
+    } else {
+      return std::tuple_size_v<plain>;
+    }
+  }();
+
+ public:
+  explicit product_frame(T& value) : value_(&value) {}
+
+  void step(engine& e) {
+    if (!started_) {
+      e.open_container(AsObject ? '{' : '[');  // may throw for depth: the path then ends at this value
+      started_ = true;
+      if (count == 0) return close(e, false);
+      write_member(e);
+      if (e.stopped(*this)) return;
+    }
+    for (;;) {
+      if (++position_ == count) return close(e, true);
+      write_member(e);
+      if (e.stopped(*this)) return;
+    }
+  }
+
+  void append_path(std::string& path) const {
+    if (!started_ || position_ == count) return;
+    if constexpr (AsObject) {
+      with_index<count>(member_index(), [&](auto i) {
+        append_path_segment(path, std::get<i()>(struct_fields<plain>::members).name);
+      });
+    } else {
+      append_key_segment(path, position_);
+    }
+  }
+
+ private:
+  [[nodiscard]] std::size_t member_index() const {
+    if constexpr (AsObject) {
+      if (sort_keys_) return sorted_field_order<plain>[position_];
+    }
+    return position_;
+  }
+
+  void write_member(engine& e) {
+    sort_keys_ = e.sort_keys();
+    e.begin_item(position_ == 0);
+    with_index<count>(member_index(), [&](auto i) {
+      if constexpr (AsObject) {
+        const auto& field = std::get<i()>(struct_fields<plain>::members);
+        if (field.quoted_name.empty()) {
+          e.put_string(field.name);
+        } else {
+          e.put_json_text(field.quoted_name);
+        }
+        e.put_key_separator();
+        write_value<false>(e, value_->*field.pointer);
+      } else {
+        using std::get;
+        auto&& member = get<i()>(*value_);
+        write_value<!std::is_lvalue_reference_v<decltype(get<i()>(*value_))>>(e, member);
+      }
+    });
+  }
+  void close(engine& e, bool had_items) {
+    e.close_container(AsObject ? '}' : ']', had_items);
+    e.pop();
+  }
+
+  T* value_;
+  std::size_t position_ = 0;
+  bool started_ = false;
+  bool sort_keys_ = false;
+};
+
+// --- the dispatcher ------------------------------------------------------------------
+
+// Writes `value`. `Owned` says it is a temporary that dies when this returns: unless it
+// is self-contained it is first moved into a value_frame, which writes it from there.
+template <bool Owned, class T>
+void write_value(engine& e, T& value) {
+  using plain = std::remove_cv_t<T>;
+  constexpr value_kind kind = kind_of<T>();
+  if constexpr (Owned && !is_self_contained<plain>()) {
+    e.push<value_frame<plain>>(std::move(value));
+  } else if constexpr (kind == value_kind::custom) {
+    decltype(auto) converted = encode_as<plain>::convert(value);
+    write_value<!std::is_reference_v<decltype(converted)>>(e, converted);
+  } else if constexpr (kind == value_kind::variant) {
+    visit_alternative(value, [&e](auto&& alternative) {
+      using alternative_type = decltype(alternative);
+      if constexpr (is_specialization_of<plain, std::shared_ptr> &&
+                    !is_self_contained<std::remove_cvref_t<alternative_type>>()) {
+        e.push<shared_frame<std::remove_reference_t<alternative_type>>>(alternative);
+      } else {
+        write_value<!std::is_lvalue_reference_v<alternative_type>>(e, alternative);
+      }
+    });
+  } else if constexpr (kind == value_kind::fields) {
+    e.push<product_frame<T, true>>(value);
+  } else if constexpr (kind == value_kind::null) {
+    e.put_null();
+  } else if constexpr (kind == value_kind::boolean) {
+    e.put_bool(value);
+  } else if constexpr (kind == value_kind::integer) {
+    e.put_integer(value);
+  } else if constexpr (kind == value_kind::floating) {
+    e.put_float(value);
+  } else if constexpr (kind == value_kind::string) {
+    if constexpr (std::is_pointer_v<plain>) {
+      if (value == nullptr) return e.put_null();
+    }
+    e.put_string(std::string_view(value));
+  } else if constexpr (kind == value_kind::object) {
+    if constexpr (!ordered_like_python<plain> && !is_specialization_of<plain, sorted_members>) {
+      if (e.sort_keys()) return void(e.push<value_frame<sorted_members<T>>>(value));
+    }
+    e.push<object_frame<T>>(value);
+  } else if constexpr (kind == value_kind::array) {
+    e.push<array_frame<T>>(value);
+  } else if constexpr (kind == value_kind::tuple) {
+    e.push<product_frame<T, false>>(value);
+  } else {
+    (void)not_encodable<plain>{};
+  }
+}
+
+// The root of an encoder: referenced when an lvalue, moved in and owned otherwise.
+template <class T>
+void push_root(engine& e, T&& value) {
+  if constexpr (std::is_lvalue_reference_v<T>) {
+    e.push<value_frame<T>>(value);
+  } else {
+    e.push<value_frame<std::remove_cvref_t<T>>>(std::move(value));
+  }
+}
+
+}  // namespace iterjson::detail

@@ -1,0 +1,137 @@
+#pragma once
+
+#include <concepts>
+#include <cstddef>
+#include <iterator>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+#include "iterjson/detail/engine.hpp"
+#include "iterjson/detail/frames.hpp"
+#include "iterjson/error.hpp"
+#include "iterjson/options.hpp"
+#include "iterjson/traits.hpp"
+
+namespace iterjson {
+
+/// Writes one value as JSON text, a slice at a time, on demand: Python's
+/// `json.JSONEncoder.iterencode` for C++.
+///
+/// ```cpp
+/// iterjson::encoder enc(value, {.indent = 2});
+/// while (!enc.done()) write(enc.next());
+/// ```
+///
+/// The value is walked with the encoder's own stack of frames, never the call stack, so
+/// any nesting up to `options::max_depth` works and the encoder can stop after any slice
+/// and resume later. Memory: one frame per open container, plus one chunk for `next()`.
+/// Work per call is proportional to the output of that call (plus containers opened or
+/// closed); the one exception is `sort_keys`, which gathers and sorts the members of an
+/// object when the object is opened.
+///
+/// An encoder is one concrete type whatever the value's: it can be moved, stored in a
+/// connection object and parked between events. It cannot be copied.
+///
+/// Errors: `encode_error` for a value the options forbid; an exception from a user's
+/// range, view or conversion propagates unchanged. Either way the encoder is then
+/// `failed()`, `done()`, and writes nothing more.
+class encoder {
+ public:
+  /// Starts encoding `value`. An lvalue is referenced and must outlive the encoder; an
+  /// rvalue is moved in and owned. Throws `std::invalid_argument` for a zero chunk_size.
+  template <class T>
+    requires(!std::same_as<std::remove_cvref_t<T>, encoder>)
+  explicit encoder(T&& value, const options& opts = {})
+      : engine_(std::make_unique<detail::engine>(opts)) {
+    detail::push_root(*engine_, std::forward<T>(value));
+  }
+
+  encoder(encoder&&) noexcept = default;
+  encoder& operator=(encoder&&) noexcept = default;
+
+  /// The next slice of text: never empty before `done()`, at most `chunk_size` bytes,
+  /// valid until the next call on this encoder. A long string that needs no escaping is
+  /// handed out in place, without a copy. Returns an empty view once done.
+  std::string_view next() { return engine_->next_slice(); }
+
+  /// Writes the next bytes into `buffer`: exactly `size` of them, or fewer at the end.
+  /// Any size works, down to 1; text is resumed at any byte boundary.
+  std::size_t read(char* buffer, std::size_t size) { return engine_->fill(buffer, size); }
+
+  /// True once all text has been produced, or after an error.
+  [[nodiscard]] bool done() const noexcept { return engine_->done(); }
+
+  /// True after an error was thrown from `next()` or `read()`.
+  [[nodiscard]] bool failed() const noexcept { return engine_->failed(); }
+
+  /// After a failure: the JSON Pointer of the value being written when it happened, for
+  /// an `encode_error` and a user's exception alike.
+  [[nodiscard]] const std::string& error_path() const noexcept { return engine_->error_path(); }
+
+ private:
+  std::unique_ptr<detail::engine> engine_;
+};
+
+/// Encodes `value` in one go, with the same engine as `encoder`.
+template <class T>
+std::string to_string(T&& value, const options& opts = {}) {
+  detail::engine engine(opts);
+  detail::push_root(engine, value);  // by reference: the value lives through this call
+  std::string text(256, '\0');
+  std::size_t size = 0;
+  for (;;) {
+    size += engine.fill(text.data() + size, text.size() - size);
+    if (engine.done()) break;
+    text.resize(text.size() * 2);
+  }
+  text.resize(size);
+  return text;
+}
+
+/// The slices of one value's text as an input range, like Python's `iterencode`:
+/// `for (std::string_view slice : iterjson::iterencode(value)) ...`.
+class slice_range {
+ public:
+  explicit slice_range(encoder enc) : encoder_(std::move(enc)) {}
+
+  class iterator {
+   public:
+    using value_type = std::string_view;
+    using difference_type = std::ptrdiff_t;
+    iterator() = default;
+    explicit iterator(slice_range& range) : range_(&range) {}
+    const std::string_view& operator*() const { return range_->slice_; }
+    iterator& operator++() {
+      range_->slice_ = range_->encoder_.next();
+      return *this;
+    }
+    void operator++(int) { ++*this; }
+    bool operator==(std::default_sentinel_t) const { return range_->slice_.empty(); }
+
+   private:
+    slice_range* range_ = nullptr;
+  };
+
+  /// Produces the first slice. Call once.
+  iterator begin() {
+    slice_ = encoder_.next();
+    return iterator(*this);
+  }
+  std::default_sentinel_t end() const noexcept { return {}; }
+
+ private:
+  encoder encoder_;
+  std::string_view slice_;
+};
+
+/// The slices of `value`'s text as an input range (see `slice_range`). Ownership of the
+/// value is as for `encoder`.
+template <class T>
+slice_range iterencode(T&& value, const options& opts = {}) {
+  return slice_range(encoder(std::forward<T>(value), opts));
+}
+
+}  // namespace iterjson
