@@ -1,0 +1,156 @@
+// Every C++ sample in README.md, compiled and run. The last test checks that each
+// ```cpp block of the README appears in this file word for word, so the two cannot drift.
+
+#include <iterjson/iterjson.hpp>
+
+#include <cmath>
+#include <map>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#if __has_include(<nlohmann/json.hpp>) && __has_include(<boost/json.hpp>)
+#include <iterjson/adapters/nlohmann.hpp>    // nlohmann::json, nlohmann::ordered_json
+#include <iterjson/adapters/boost_json.hpp>  // boost::json::value
+#endif
+
+#include "test_support.hpp"
+
+namespace {
+
+std::string sent;
+void send_when_writable(std::string_view slice) { sent += slice; }
+void write_out(std::string_view slice) { sent += slice; }
+std::vector<std::map<std::string, int>> load_rows() { return {{{"a", 1}}, {{"b", 2}}}; }
+std::string logged;
+std::string marked;
+void log_line(std::string_view line) { logged = line; }
+void mark_bad(std::string_view path) { marked = path; }
+
+}  // namespace
+
+// --- README: Your own types ---
+struct user {
+  std::string name;
+  int age;
+};
+ITERJSON_FIELDS(user, name, age);  // at global scope: {"name":...,"age":...}
+
+struct money {
+  long long cents;
+};
+template <>
+struct iterjson::encode_as<money> {  // write a money as another value
+  static std::string convert(const money& m) { return std::to_string(m.cents / 100.0); }
+};
+
+struct shape {
+  bool round;
+  double size;
+};
+template <>
+struct iterjson::variant_traits<shape> {  // the JSON kind is chosen at run time
+  template <class Visitor>
+  static void visit(const shape& s, Visitor&& visitor) {
+    if (s.round) return visitor(std::map<std::string, double>{{"radius", s.size}});
+    visitor(std::vector<double>{s.size, s.size});
+  }
+};
+// --- end ---
+
+TEST_CASE("README: why") {
+  sent.clear();
+  std::vector<std::map<std::string, int>> rows = load_rows();
+  iterjson::encoder enc(rows, {.indent = 2});
+  while (!enc.done()) {
+    std::string_view slice = enc.next();  // at most 4096 bytes by default
+    send_when_writable(slice);
+  }
+  CHECK(sent == "[\n  {\n    \"a\":1\n  },\n  {\n    \"b\":2\n  }\n]");
+}
+
+TEST_CASE("README: the API") {
+  sent.clear();
+  const std::map<std::string, int> value{{"b", 2}, {"a", 1}};
+  iterjson::options opts{.indent = 2, .sort_keys = true};
+  iterjson::encoder enc(value, opts);  // an lvalue is referenced; an rvalue is moved in and owned
+  while (!enc.done()) {
+    std::string_view piece = enc.next();  // never empty, at most opts.chunk_size bytes
+    write_out(piece);                     // valid until the next call on enc
+  }
+  CHECK(sent == "{\n  \"a\":1,\n  \"b\":2\n}");
+
+  sent.clear();
+  std::string text = iterjson::to_string(value);
+  for (std::string_view slice : iterjson::iterencode(value)) write_out(slice);
+
+  char buffer[65536];
+  iterjson::encoder reader(value);
+  for (std::size_t n = sizeof buffer; n == sizeof buffer;) {
+    n = reader.read(buffer, sizeof buffer);
+    write_out({buffer, n});
+  }
+  CHECK(text == R"({"a":1,"b":2})");
+  CHECK(sent == text + text);
+}
+
+TEST_CASE("README: your own types") {
+  CHECK(iterjson::to_string(user{"ann", 41}) == R"({"name":"ann","age":41})");
+  CHECK(iterjson::to_string(money{1250}) == R"("12.500000")");
+  CHECK(iterjson::to_string(std::vector<shape>{{true, 2}, {false, 3}}) == R"([{"radius":2.0},[3.0,3.0]])");
+}
+
+TEST_CASE("README: errors") {
+  try {
+    iterjson::to_string(std::map<std::string, std::vector<double>>{{"scores", {1.0, NAN}}});
+  } catch (const iterjson::encode_error& error) {
+    log_line(error.what());   // NaN is not allowed by nan_policy::error at "/scores/1"
+    mark_bad(error.path());   // /scores/1
+  }
+  CHECK(logged == "NaN is not allowed by nan_policy::error at \"/scores/1\"");
+  CHECK(marked == "/scores/1");
+}
+
+namespace {
+
+std::string collapse_whitespace(std::string_view text) {
+  std::string out;
+  for (const char c : text) {
+    const bool space = c == ' ' || c == '\n' || c == '\t';
+    if (!space) {
+      out += c;
+    } else if (!out.empty() && out.back() != ' ') {
+      out += ' ';
+    }
+  }
+  if (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("every C++ sample of the README is in this file") {
+  const std::string readme = iterjson::testing::read_file(std::string(ITERJSON_TESTS_DIR) + "/../README.md");
+  const std::string self = collapse_whitespace(iterjson::testing::read_file(std::string(ITERJSON_TESTS_DIR) + "/doc_readme_test.cpp"));
+  int blocks = 0;
+  for (std::size_t open = readme.find("```cpp\n"); open != std::string::npos; open = readme.find("```cpp\n", open)) {
+    const std::size_t start = open + 7;
+    const std::size_t close = readme.find("```", start);
+    REQUIRE(close != std::string::npos);
+    ++blocks;
+    std::string sample;
+    std::istringstream lines(readme.substr(start, close - start));
+    for (std::string line; std::getline(lines, line);) {
+      if (line.starts_with("#include")) {
+        CHECK_MESSAGE(self.find(collapse_whitespace(line)) != std::string::npos, "README include not in this test: " << line);
+      } else {
+        sample += line + "\n";
+      }
+    }
+    sample = collapse_whitespace(sample);
+    CHECK_MESSAGE(self.find(sample) != std::string::npos, "README sample not compiled by this test:\n" << sample);
+    open = close + 3;
+  }
+  CHECK(blocks == 6);
+}

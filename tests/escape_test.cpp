@@ -1,0 +1,91 @@
+#include "iterjson/detail/escape.hpp"
+
+#include <random>
+#include <string>
+#include <string_view>
+
+#include "test_support.hpp"
+
+using iterjson::utf8_policy;
+using iterjson::detail::clean_prefix;
+using iterjson::detail::escape_unit;
+using iterjson::detail::string_rules;
+
+namespace {
+
+// The plain path: one byte at a time, no words.
+const char* clean_prefix_bytewise(const char* p, const char* limit, const char* end, string_rules rules) {
+  while (p != limit) {
+    const auto byte = static_cast<unsigned char>(*p);
+    if (byte < 0x20 || byte == '"' || byte == '\\') return p;
+    if (byte < 0x7F) {
+      ++p;
+      continue;
+    }
+    if (rules.ensure_ascii) return p;
+    if (byte == 0x7F || rules.invalid_utf8 == utf8_policy::verbatim) {
+      ++p;
+      continue;
+    }
+    const auto sequence = iterjson::detail::decode_utf8(p, end);
+    if (!sequence.valid || sequence.length > limit - p) return p;
+    p += sequence.length;
+  }
+  return p;
+}
+
+std::string escaped(std::string_view unit, string_rules rules = {}) {
+  const auto e = escape_unit(unit.data(), unit.data() + unit.size(), rules);
+  return std::string(e.text, e.size);
+}
+
+}  // namespace
+
+TEST_CASE("short escapes and \\u00XX for the other controls, as Python writes them") {
+  CHECK(escaped("\"") == "\\\"");
+  CHECK(escaped("\\") == "\\\\");
+  CHECK(escaped("\n") == "\\n");
+  CHECK(escaped("\r") == "\\r");
+  CHECK(escaped("\t") == "\\t");
+  CHECK(escaped("\b") == "\\b");
+  CHECK(escaped("\f") == "\\f");
+  CHECK(escaped(std::string_view("\0", 1)) == "\\u0000");
+  CHECK(escaped("\x1f") == "\\u001f");
+  CHECK(escaped("\x7f", {.ensure_ascii = true}) == "\\u007f");
+}
+
+TEST_CASE("ensure_ascii writes code points, surrogate pairs above U+FFFF") {
+  const string_rules ascii{.ensure_ascii = true};
+  CHECK(escaped("\u00e9", ascii) == "\\u00e9");
+  CHECK(escaped("\U0001F600", ascii) == "\\ud83d\\ude00");
+  CHECK(escaped("\xff", ascii) == "\\ufffd");
+}
+
+TEST_CASE("invalid UTF-8 under each policy") {
+  CHECK(escaped("\xc3") == "\xef\xbf\xbd");
+  const std::string_view truncated = "\xc3";
+  CHECK(escape_unit(truncated.data(), truncated.data() + 1, {.invalid_utf8 = utf8_policy::error}).consumed == 0);
+  const std::string_view overlong = "\xe0\x80";
+  CHECK(escape_unit(overlong.data(), overlong.data() + 2, {}).consumed == 1);
+}
+
+TEST_CASE("the word-at-a-time scan agrees with the bytewise scan") {
+  std::mt19937_64 random(20261122);
+  const std::string alphabet = std::string("abcXYZ 09~\x7f\"\\\n\x01\x1f", 17) + "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\xff\xed\xa0";
+  for (int round = 0; round < 20000; ++round) {
+    std::string text(random() % 40, 'a');
+    const bool sparse = round % 2 == 0;  // long clean runs, then dense mixes
+    for (char& c : text) {
+      if (!sparse || random() % 16 == 0) c = alphabet[random() % alphabet.size()];
+    }
+    const char* begin = text.data();
+    const char* end = begin + text.size();
+    const char* limit = begin + (text.empty() ? 0 : random() % (text.size() + 1));
+    for (const bool ascii : {false, true}) {
+      for (const auto policy : {utf8_policy::replace, utf8_policy::error, utf8_policy::verbatim}) {
+        const string_rules rules{ascii, policy};
+        REQUIRE(clean_prefix(begin, limit, end, rules) == clean_prefix_bytewise(begin, limit, end, rules));
+      }
+    }
+  }
+}
