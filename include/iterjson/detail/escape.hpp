@@ -51,7 +51,7 @@ inline constexpr std::size_t block_size = 16;
 // a byte) may be set spuriously above a true one, never below it, so the lowest flag
 // is exact.
 template <scan_mode Mode>
-inline std::uint64_t word_stops(std::uint64_t word) noexcept {
+[[gnu::always_inline]] inline std::uint64_t word_stops(std::uint64_t word) noexcept {
   constexpr std::uint64_t ones = 0x0101010101010101ull;
   constexpr std::uint64_t highs = 0x8080808080808080ull;
   auto zero_bytes = [](std::uint64_t v) { return (v - ones) & ~v & highs; };
@@ -62,9 +62,11 @@ inline std::uint64_t word_stops(std::uint64_t word) noexcept {
   return found;
 }
 
+// Eight bytes, the first in the lowest: the order every word test here assumes.
 inline std::uint64_t load_word8(const char* p) noexcept {
   std::uint64_t word;
   std::memcpy(&word, p, 8);
+  if constexpr (std::endian::native == std::endian::big) word = __builtin_bswap64(word);
   return word;
 }
 
@@ -97,7 +99,7 @@ inline unsigned block_stops(const char* p) noexcept {
 // Copies [p, p + size), size < block_size, to `out` if none of it stops the scan; reads
 // only those bytes, with two overlapping words where there are four or more.
 template <scan_mode Mode>
-inline bool copy_clean_tail(char* out, const char* p, std::size_t size) noexcept {
+[[gnu::always_inline]] inline bool copy_clean_tail(char* out, const char* p, std::size_t size) noexcept {
   if (size >= 8) {
     const std::uint64_t head = load_word8(p);
     const std::uint64_t tail = load_word8(p + size - 8);
@@ -299,6 +301,16 @@ escaped_string escape_string(char* out, const char* p, const char* limit, const 
     if constexpr (Mode == scan_mode::checked) {
       // Text dense in non-ASCII: take valid sequences one after another, here.
       while (static_cast<unsigned char>(*p) >= 0x80) {
+        if (end - p >= 8) {
+          const std::uint64_t pair = load_word8(p);
+          if (starts_with_two_3_byte_sequences(pair)) {
+            std::memcpy(out, p, 8);  // room allows it; 6 bytes count
+            out += 6;
+            p += 6;
+            if (p >= limit) return {out, p, nullptr};
+            continue;
+          }
+        }
         unsigned length = 0;
         if (end - p >= 4) {
           const std::uint32_t word = load_word(p);

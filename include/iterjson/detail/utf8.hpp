@@ -72,4 +72,13 @@ inline unsigned valid_sequence_length(std::uint32_t word) noexcept {
   return 0;
 }
 
+// True when the 8 bytes in `word` (little-endian) start with two valid 3-byte
+// sequences: the shape of most CJK text, checked in one go.
+inline bool starts_with_two_3_byte_sequences(std::uint64_t word) noexcept {
+  if ((word & 0xC0C0F0C0C0F0ull) != 0x8080E08080E0ull) return false;
+  const auto first = static_cast<std::uint32_t>(word & 0x200F);
+  const auto second = static_cast<std::uint32_t>((word >> 24) & 0x200F);
+  return first != 0 && first != 0x200D && second != 0 && second != 0x200D;  // overlong, surrogate
+}
+
 }  // namespace iterjson::detail
