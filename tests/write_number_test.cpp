@@ -34,7 +34,8 @@ std::string reference(Integer value) {
 
 // Python's repr from a different source: std::to_chars' shortest digits, laid out by
 // repr's rule (exponent form below 1e-4 and from 1e16 on, at least two exponent digits).
-std::string python_repr(double value) {
+template <class Float>
+std::string python_repr(Float value) {
   char text[64];
   char* end = std::to_chars(text, text + sizeof text, value, std::chars_format::scientific).ptr;
   std::string scientific(text, end);
@@ -99,6 +100,17 @@ TEST_CASE("doubles in Python's repr layout") {
   CHECK(written_float(123456789012345678.0) == "1.2345678901234568e+17");
   CHECK(written_float(5e-324) == "5e-324");
   CHECK(written_float(1.7976931348623157e308) == "1.7976931348623157e+308");
+}
+
+TEST_CASE("floats keep a float's shortest digits, in the same layout") {
+  std::mt19937 random(13);
+  for (int i = 0; i < 200000; ++i) {
+    const std::uint32_t bits = static_cast<std::uint32_t>(random());
+    float value;
+    std::memcpy(&value, &bits, sizeof value);
+    if (!std::isfinite(value)) continue;
+    REQUIRE(written_float(value) == python_repr(value));
+  }
 }
 
 TEST_CASE("doubles from random bits agree with an independent repr") {
