@@ -12,7 +12,7 @@
 template <>
 struct iterjson::variant_traits<boost::json::value> {
   template <class Visitor>
-  static void visit(const boost::json::value& value, Visitor&& visitor) {
+  ITERJSON_DETAIL_INLINE static void visit(const boost::json::value& value, Visitor&& visitor) {
     switch (value.kind()) {
       case boost::json::kind::null: return visitor(nullptr);
       case boost::json::kind::bool_: return visitor(value.get_bool());

@@ -37,7 +37,7 @@ struct iterjson::variant_traits<
                                     JSONSerializer, BinaryType>;
 
   template <class Visitor>
-  static void visit(const json& value, Visitor&& visitor) {
+  ITERJSON_DETAIL_INLINE static void visit(const json& value, Visitor&& visitor) {
     using nlohmann::detail::value_t;
     switch (value.type()) {
       case value_t::null:

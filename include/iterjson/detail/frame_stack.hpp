@@ -5,6 +5,7 @@
 #include <memory>
 #include <new>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 namespace iterjson::detail {
@@ -16,7 +17,7 @@ struct frame;
 struct frame_ops {
   // Writes as much as the output takes; pops the frame when its value is complete.
   void (*step)(frame&, engine&);
-  void (*destroy)(frame&) noexcept;
+  void (*destroy)(frame&) noexcept;  // null when there is nothing to destroy
   // Appends the JSON Pointer segment of the item being written ("/3", "/name"), if any.
   void (*append_path)(const frame&, std::string&);
 };
@@ -31,9 +32,18 @@ struct frame {
 
 // The table of a frame of type F.
 template <class F>
+void destroy_frame(frame& f) noexcept {
+  static_cast<F&>(f).~F();
+}
+
+template <class F>
+inline constexpr void (*destroy_of)(frame&) noexcept =
+    std::is_trivially_destructible_v<F> ? nullptr : &destroy_frame<F>;
+
+template <class F>
 inline constexpr frame_ops ops_of{
     [](frame& f, engine& e) { static_cast<F&>(f).step(e); },
-    [](frame& f) noexcept { static_cast<F&>(f).~F(); },
+    destroy_of<F>,
     [](const frame& f, std::string& path) { static_cast<const F&>(f).append_path(path); },
 };
 
@@ -44,7 +54,7 @@ void pop_retired(frame& f, engine& e);
 template <class F>
 inline constexpr frame_ops retired_ops_of{
     &pop_retired,
-    [](frame& f) noexcept { static_cast<F&>(f).~F(); },
+    destroy_of<F>,
     [](const frame&, std::string&) {},
 };
 
@@ -65,7 +75,7 @@ class frame_stack {
   [[nodiscard]] bool empty() const noexcept { return top_ == nullptr; }
 
   template <class F, class... Args>
-  F& push(Args&&... args) {
+  [[gnu::always_inline]] F& push(Args&&... args) {
     static_assert(alignof(F) <= alignof(std::max_align_t));
     constexpr std::size_t size = (sizeof(F) + alignof(std::max_align_t) - 1) &
                                  ~(alignof(std::max_align_t) - 1);
@@ -78,10 +88,10 @@ class frame_stack {
     return *pushed;
   }
 
-  void pop() noexcept {
+  [[gnu::always_inline]] void pop() noexcept {
     frame* popped = top_;
     top_ = popped->below;
-    popped->ops->destroy(*popped);
+    if (popped->ops->destroy != nullptr) popped->ops->destroy(*popped);
     used_ = static_cast<std::size_t>(reinterpret_cast<std::byte*>(popped) - block_->data());
     if (used_ == 0 && block_->below != nullptr) {
       used_ = block_->used_below;
@@ -105,7 +115,7 @@ class frame_stack {
   static constexpr std::size_t first_capacity = 2048;
   static constexpr std::size_t largest_capacity = std::size_t{1} << 22;
 
-  void enter_next_block(std::size_t size) {
+  [[gnu::noinline]] void enter_next_block(std::size_t size) {
     block*& next = block_ != nullptr ? block_->above : first_block_;
     if (next != nullptr && next->capacity < size) {
       free_from(next);  // only a frame larger than a whole block gets here

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "iterjson/detail/engine.hpp"
+#include "iterjson/detail/writer.hpp"
 #include "iterjson/detail/value_kind.hpp"
 #include "iterjson/traits.hpp"
 
@@ -34,7 +35,7 @@ struct not_encodable {
 };
 
 template <bool Owned, class T>
-void write_value(engine& e, T& value);
+ITERJSON_DETAIL_INLINE void write_value(writer& w, T& value);
 
 // --- JSON Pointer segments -----------------------------------------------------------
 
@@ -95,12 +96,12 @@ decltype(auto) member_value(Member& member) {
 }
 
 template <class Key>
-void write_key(engine& e, const Key& key) {
+ITERJSON_DETAIL_INLINE void write_key(writer& w, const Key& key) {
   if constexpr (string_type<Key>) {
-    e.put_string(std::string_view(key));
+    w.put_string(std::string_view(key));
   } else if constexpr (std::same_as<Key, bool> || null_type<Key> || std::integral<Key> ||
                        std::floating_point<Key>) {
-    e.put_scalar_key(key);
+    w.put_scalar_key(key);
   } else {
     static_assert(sizeof(Key) == 0, "iterjson: object keys must be strings, numbers, bools or null");
   }
@@ -200,8 +201,9 @@ class value_frame : public frame {
   explicit value_frame(Arg&& value) : value_(std::forward<Arg>(value)) {}
 
   void step(engine& e) {
-    write_value<false>(e, value_);
-    e.finish_keeping_value(*this);
+    writer w(e);
+    write_value<false>(w, value_);
+    w.finish_keeping_value(*this);
   }
   void append_path(std::string&) const {}
 
@@ -223,8 +225,9 @@ class shared_frame : public frame {
   void step(engine& e) {
     if (!e.open_shared_values.insert(value_).second) e.fail("cycle through std::shared_ptr");
     open_values_ = &e.open_shared_values;
-    write_value<false>(e, *value_);
-    e.finish_keeping_value(*this);
+    writer w(e);
+    write_value<false>(w, *value_);
+    w.finish_keeping_value(*this);
   }
   void append_path(std::string&) const {}
 
@@ -245,21 +248,22 @@ class array_frame : public frame {
   explicit array_frame(Range& range) : it_(std::ranges::begin(range)), end_(std::ranges::end(range)) {}
 
   void step(engine& e) {
+    writer w(e);
     if (!started_) {
-      e.open_container('[');  // may throw for depth: the path then ends at this value
+      w.open_container('[');  // may throw for depth: the path then ends at this value
       started_ = true;
-      if (it_ == end_) return close(e, false);
-      e.begin_item(true);
-      write_element(e);
-      if (e.stopped(*this)) return;
+      if (it_ == end_) return close(w, false);
+      w.begin_item(true);
+      write_element(w);
+      if (w.stopped(*this)) return;
     }
     for (;;) {
       ++it_;
       ++index_;
-      if (it_ == end_) return close(e, true);
-      e.begin_item(false);
-      write_element(e);
-      if (e.stopped(*this)) return;
+      if (it_ == end_) return close(w, true);
+      w.begin_item(false);
+      write_element(w);
+      if (w.stopped(*this)) return;
     }
   }
 
@@ -268,13 +272,13 @@ class array_frame : public frame {
   }
 
  private:
-  void write_element(engine& e) {
+  ITERJSON_DETAIL_INLINE void write_element(writer& w) {
     reference element = *it_;
-    write_value<!std::is_reference_v<reference>>(e, element);
+    write_value<!std::is_reference_v<reference>>(w, element);
   }
-  void close(engine& e, bool had_items) {
-    e.close_container(']', had_items);
-    e.pop();
+  ITERJSON_DETAIL_INLINE void close(writer& w, bool had_items) {
+    w.close_container(']', had_items);
+    w.pop();
   }
 
   iterator it_;
@@ -296,18 +300,19 @@ class object_frame : public frame {
   explicit object_frame(Map& map) : it_(std::ranges::begin(map)), end_(std::ranges::end(map)) {}
 
   void step(engine& e) {
+    writer w(e);
     if (!started_) {
-      e.open_container('{');  // may throw for depth: the path then ends at this value
+      w.open_container('{');  // may throw for depth: the path then ends at this value
       started_ = true;
-      if (it_ == end_) return close(e, false);
-      write_member(e, true);
-      if (e.stopped(*this)) return;
+      if (it_ == end_) return close(w, false);
+      write_member(w, true);
+      if (w.stopped(*this)) return;
     }
     for (;;) {
       ++it_;
-      if (it_ == end_) return close(e, true);
-      write_member(e, false);
-      if (e.stopped(*this)) return;
+      if (it_ == end_) return close(w, true);
+      write_member(w, false);
+      if (w.stopped(*this)) return;
     }
   }
 
@@ -321,24 +326,24 @@ class object_frame : public frame {
   }
 
  private:
-  void write_member(engine& e, bool first) {
-    e.begin_item(first);
+  ITERJSON_DETAIL_INLINE void write_member(writer& w, bool first) {
+    w.begin_item(first);
     if constexpr (holds_member) {
-      write_member_of(e, member_.emplace(*it_));
+      write_member_of(w, member_.emplace(*it_));
     } else {
-      write_member_of(e, *it_);
+      write_member_of(w, *it_);
     }
   }
   template <class Member>
-  void write_member_of(engine& e, Member& member) {
-    write_key(e, member_key(member));
-    e.put_key_separator();
+  ITERJSON_DETAIL_INLINE void write_member_of(writer& w, Member& member) {
+    write_key(w, member_key(member));
+    w.put_key_separator();
     auto&& value = member_value(member);
-    write_value<!std::is_reference_v<decltype(member_value(member))>>(e, value);
+    write_value<!std::is_reference_v<decltype(member_value(member))>>(w, value);
   }
-  void close(engine& e, bool had_items) {
-    e.close_container('}', had_items);
-    e.pop();
+  ITERJSON_DETAIL_INLINE void close(writer& w, bool had_items) {
+    w.close_container('}', had_items);
+    w.pop();
   }
 
   iterator it_;
@@ -350,7 +355,7 @@ class object_frame : public frame {
 
 // Calls f(std::integral_constant<size_t, I>) for the I equal to `index`.
 template <std::size_t Count, class F>
-void with_index(std::size_t index, F&& f) {
+ITERJSON_DETAIL_INLINE void with_index(std::size_t index, F&& f) {
   [&]<std::size_t... I>(std::index_sequence<I...>) {
     ((index == I ? (f(std::integral_constant<std::size_t, I>{}), 0) : 0), ...);
   }(std::make_index_sequence<Count>{});
@@ -373,17 +378,18 @@ class product_frame : public frame {
   explicit product_frame(T& value) : value_(&value) {}
 
   void step(engine& e) {
+    writer w(e);
     if (!started_) {
-      e.open_container(AsObject ? '{' : '[');  // may throw for depth: the path then ends at this value
+      w.open_container(AsObject ? '{' : '[');  // may throw for depth: the path then ends at this value
       started_ = true;
-      if (count == 0) return close(e, false);
-      write_member(e);
-      if (e.stopped(*this)) return;
+      if (count == 0) return close(w, false);
+      write_member(w);
+      if (w.stopped(*this)) return;
     }
     for (;;) {
-      if (++position_ == count) return close(e, true);
-      write_member(e);
-      if (e.stopped(*this)) return;
+      if (++position_ == count) return close(w, true);
+      write_member(w);
+      if (w.stopped(*this)) return;
     }
   }
 
@@ -406,29 +412,29 @@ class product_frame : public frame {
     return position_;
   }
 
-  void write_member(engine& e) {
-    sort_keys_ = e.sort_keys();
-    e.begin_item(position_ == 0);
-    with_index<count>(member_index(), [&](auto i) {
+  ITERJSON_DETAIL_INLINE void write_member(writer& w) {
+    sort_keys_ = w.sort_keys();
+    w.begin_item(position_ == 0);
+    with_index<count>(member_index(), [&](auto i) ITERJSON_DETAIL_INLINE_LAMBDA {
       if constexpr (AsObject) {
         const auto& field = std::get<i()>(struct_fields<plain>::members);
         if (field.quoted_name.empty()) {
-          e.put_string(field.name);
+          w.put_string(field.name);
         } else {
-          e.put_json_text(field.quoted_name);
+          w.put_json_text(field.quoted_name);
         }
-        e.put_key_separator();
-        write_value<false>(e, value_->*field.pointer);
+        w.put_key_separator();
+        write_value<false>(w, value_->*field.pointer);
       } else {
         using std::get;
         auto&& member = get<i()>(*value_);
-        write_value<!std::is_lvalue_reference_v<decltype(get<i()>(*value_))>>(e, member);
+        write_value<!std::is_lvalue_reference_v<decltype(get<i()>(*value_))>>(w, member);
       }
     });
   }
-  void close(engine& e, bool had_items) {
-    e.close_container(AsObject ? '}' : ']', had_items);
-    e.pop();
+  ITERJSON_DETAIL_INLINE void close(writer& w, bool had_items) {
+    w.close_container(AsObject ? '}' : ']', had_items);
+    w.pop();
   }
 
   T* value_;
@@ -442,48 +448,48 @@ class product_frame : public frame {
 // Writes `value`. `Owned` says it is a temporary that dies when this returns: unless it
 // is self-contained it is first moved into a value_frame, which writes it from there.
 template <bool Owned, class T>
-void write_value(engine& e, T& value) {
+ITERJSON_DETAIL_INLINE void write_value(writer& w, T& value) {
   using plain = std::remove_cv_t<T>;
   constexpr value_kind kind = kind_of<T>();
   if constexpr (Owned && !is_self_contained<plain>()) {
-    e.push<value_frame<plain>>(std::move(value));
+    w.push<value_frame<plain>>(std::move(value));
   } else if constexpr (kind == value_kind::custom) {
     decltype(auto) converted = encode_as<plain>::convert(value);
-    write_value<!std::is_reference_v<decltype(converted)>>(e, converted);
+    write_value<!std::is_reference_v<decltype(converted)>>(w, converted);
   } else if constexpr (kind == value_kind::variant) {
-    visit_alternative(value, [&e](auto&& alternative) {
+    visit_alternative(value, [&w](auto&& alternative) ITERJSON_DETAIL_INLINE_LAMBDA {
       using alternative_type = decltype(alternative);
       if constexpr (is_specialization_of<plain, std::shared_ptr> &&
                     !is_self_contained<std::remove_cvref_t<alternative_type>>()) {
-        e.push<shared_frame<std::remove_reference_t<alternative_type>>>(alternative);
+        w.push<shared_frame<std::remove_reference_t<alternative_type>>>(alternative);
       } else {
-        write_value<!std::is_lvalue_reference_v<alternative_type>>(e, alternative);
+        write_value<!std::is_lvalue_reference_v<alternative_type>>(w, alternative);
       }
     });
   } else if constexpr (kind == value_kind::fields) {
-    e.push<product_frame<T, true>>(value);
+    w.push_and_step<product_frame<T, true>>(value);
   } else if constexpr (kind == value_kind::null) {
-    e.put_null();
+    w.put_null();
   } else if constexpr (kind == value_kind::boolean) {
-    e.put_bool(value);
+    w.put_bool(value);
   } else if constexpr (kind == value_kind::integer) {
-    e.put_integer(value);
+    w.put_integer(value);
   } else if constexpr (kind == value_kind::floating) {
-    e.put_float(value);
+    w.put_float(value);
   } else if constexpr (kind == value_kind::string) {
     if constexpr (std::is_pointer_v<plain>) {
-      if (value == nullptr) return e.put_null();
+      if (value == nullptr) return w.put_null();
     }
-    e.put_string(std::string_view(value));
+    w.put_string(std::string_view(value));
   } else if constexpr (kind == value_kind::object) {
     if constexpr (!ordered_like_python<plain> && !is_specialization_of<plain, sorted_members>) {
-      if (e.sort_keys()) return void(e.push<value_frame<sorted_members<T>>>(value));
+      if (w.sort_keys()) return w.push_and_step<value_frame<sorted_members<T>>>(value);
     }
-    e.push<object_frame<T>>(value);
+    w.push_and_step<object_frame<T>>(value);
   } else if constexpr (kind == value_kind::array) {
-    e.push<array_frame<T>>(value);
+    w.push_and_step<array_frame<T>>(value);
   } else if constexpr (kind == value_kind::tuple) {
-    e.push<product_frame<T, false>>(value);
+    w.push_and_step<product_frame<T, false>>(value);
   } else {
     (void)not_encodable<plain>{};
   }

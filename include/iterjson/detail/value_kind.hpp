@@ -10,6 +10,16 @@
 #include <type_traits>
 #include <variant>
 
+// The writer of a frame's step must stay in registers, so the calls between the step
+// and the bytes it writes are inlined, whatever the compiler's own estimate.
+#if defined(__GNUC__) || defined(__clang__)
+#define ITERJSON_DETAIL_INLINE [[gnu::always_inline]] inline
+#define ITERJSON_DETAIL_INLINE_LAMBDA __attribute__((always_inline))
+#else
+#define ITERJSON_DETAIL_INLINE inline
+#define ITERJSON_DETAIL_INLINE_LAMBDA
+#endif
+
 namespace iterjson {
 
 template <class T>
@@ -106,7 +116,7 @@ constexpr value_kind kind_of() {
 
 // Visits the alternative a sum type holds: `f(alternative)`, with null as nullptr.
 template <class T, class F>
-void visit_alternative(T& value, F&& f) {
+ITERJSON_DETAIL_INLINE void visit_alternative(T& value, F&& f) {
   using plain = std::remove_cv_t<T>;
   if constexpr (has_variant_traits<plain>) {
     variant_traits<plain>::visit(value, std::forward<F>(f));

@@ -1,0 +1,253 @@
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "iterjson/detail/engine.hpp"
+#include "iterjson/detail/escape.hpp"
+#include "iterjson/detail/frame_stack.hpp"
+#include "iterjson/detail/value_kind.hpp"
+#include "iterjson/detail/write_number.hpp"
+
+namespace iterjson::detail {
+
+/// What a frame writes with during one step. It copies the engine's window into its own
+/// members, which the compiler keeps in registers: a byte written through a `char*` may
+/// alias anything reachable, so writing through the engine itself would reload the
+/// position after every byte. The position goes back to the engine when a child frame
+/// steps and when the writer ends.
+///
+/// The writers never fail for lack of room: what does not fit is queued in the engine,
+/// in order, and written first next time. A frame checks `stopped()` after each item.
+class writer {
+ public:
+  explicit writer(engine& e) noexcept
+      : engine_(e), pos_(e.pos_), end_(e.end_), mode_(e.rules_.mode()), indenting_(e.indenting_) {}
+  writer(const writer&) = delete;
+  writer& operator=(const writer&) = delete;
+  ~writer() { engine_.pos_ = pos_; }
+
+  // --- frames --------------------------------------------------------------------------
+
+  // A frame must return from its step: the window is full, or it pushed a child.
+  [[nodiscard]] ITERJSON_DETAIL_INLINE bool stopped(const frame& f) const noexcept { return pos_ == end_ || engine_.top() != &f; }
+
+  template <class F, class... Args>
+  ITERJSON_DETAIL_INLINE F& push(Args&&... args) {
+    return engine_.push<F>(std::forward<Args>(args)...);
+  }
+
+  // Pushes a frame and, within a fixed budget of C++ calls, runs its first step at once,
+  // as a parent's loop meets a nested container; past the budget the driver loop runs
+  // it. So recursion stays bounded, whatever the nesting.
+  template <class F, class... Args>
+  ITERJSON_DETAIL_INLINE void push_and_step(Args&&... args) {
+    F& pushed = engine_.push<F>(std::forward<Args>(args)...);
+    if (pos_ == end_ || engine_.descent_ == engine::max_descent) return;
+    engine_.pos_ = pos_;
+    ++engine_.descent_;
+    pushed.step(engine_);
+    --engine_.descent_;
+    pos_ = engine_.pos_;
+  }
+
+  // The frame on top is complete; it goes.
+  ITERJSON_DETAIL_INLINE void pop() noexcept { engine_.pop(); }
+
+  // `f` has written its value; it pops now if nothing refers to it, else it retires
+  // and pops once its children are gone and the queued output is written.
+  template <class F>
+  ITERJSON_DETAIL_INLINE void finish_keeping_value(F& f) noexcept {
+    if (stopped(f)) {
+      f.ops = &retired_ops_of<F>;
+    } else {
+      engine_.pop();
+    }
+  }
+
+  [[nodiscard]] ITERJSON_DETAIL_INLINE bool sort_keys() const noexcept { return engine_.sort_keys(); }
+  [[nodiscard]] ITERJSON_DETAIL_INLINE engine& owner() noexcept { return engine_; }
+  [[noreturn]] ITERJSON_DETAIL_INLINE void fail(const std::string& reason) { engine_.fail(reason); }
+
+  // --- layout --------------------------------------------------------------------------
+
+  ITERJSON_DETAIL_INLINE void open_container(char bracket) {
+    if (engine_.depth_ == engine_.max_depth_) engine_.on_too_deep();
+    ++engine_.depth_;
+    put_char(bracket);
+  }
+
+  ITERJSON_DETAIL_INLINE void close_container(char bracket, bool had_items) {
+    --engine_.depth_;
+    if (had_items && indenting_) put_newline_indent();
+    put_char(bracket);
+  }
+
+  ITERJSON_DETAIL_INLINE void begin_item(bool first) {
+    if (!first) put_separator(engine_.item_separator_);
+    if (indenting_) put_newline_indent();
+  }
+
+  ITERJSON_DETAIL_INLINE void put_key_separator() { put_separator(engine_.key_separator_); }
+
+  // Text that is JSON already and outlives the encoder, such as a struct's key.
+  ITERJSON_DETAIL_INLINE void put_json_text(std::string_view text) { put_stable(text); }
+
+  // --- values --------------------------------------------------------------------------
+
+  ITERJSON_DETAIL_INLINE void put_null() { put_stable("null"); }
+  ITERJSON_DETAIL_INLINE void put_bool(bool value) { put_stable(value ? std::string_view("true") : std::string_view("false")); }
+
+  template <std::integral Integer>
+  ITERJSON_DETAIL_INLINE void put_integer(Integer value) {
+    if (room() >= max_integer_chars) {
+      pos_ = write_integer(pos_, value);
+    } else {
+      char text[max_integer_chars];
+      put_transient(text, static_cast<std::size_t>(write_integer(text, value) - text));
+    }
+  }
+
+  template <std::floating_point Float>
+  ITERJSON_DETAIL_INLINE void put_float(Float value) {
+    if (!std::isfinite(value)) return put_non_finite(static_cast<double>(value));
+    if (room() >= max_double_chars) {
+      pos_ = write_finite_float(pos_, value);
+    } else {
+      char text[max_double_chars];
+      put_transient(text, static_cast<std::size_t>(write_finite_float(text, value) - text));
+    }
+  }
+
+  ITERJSON_DETAIL_INLINE void put_string(std::string_view text) {
+    switch (mode_) {
+      case scan_mode::blind: return put_string_as<scan_mode::blind>(text);
+      case scan_mode::checked: return put_string_as<scan_mode::checked>(text);
+      case scan_mode::ascii: return put_string_as<scan_mode::ascii>(text);
+    }
+  }
+
+  // Keys that are not text are written as Python writes them: numbers in their JSON
+  // form, booleans and null as their literals, all quoted.
+  template <class Scalar>
+  ITERJSON_DETAIL_INLINE void put_scalar_key(const Scalar& key) {
+    put_char('"');
+    if constexpr (std::same_as<Scalar, bool>) {
+      put_bool(key);
+    } else if constexpr (std::same_as<Scalar, std::nullptr_t>) {
+      put_null();
+    } else if constexpr (std::floating_point<Scalar>) {
+      put_float(key);
+    } else {
+      put_integer(key);
+    }
+    put_char('"');
+  }
+
+ private:
+  [[nodiscard]] ITERJSON_DETAIL_INLINE std::size_t room() const noexcept { return static_cast<std::size_t>(end_ - pos_); }
+
+  ITERJSON_DETAIL_INLINE void put_char(char c) {
+    if (pos_ != end_) {
+      *pos_++ = c;
+    } else {
+      engine_.enqueue_copy(&byte_values[static_cast<unsigned char>(c)], 1);
+    }
+  }
+
+  // `text` must stay valid until drained: a literal, a separator, or the value's own.
+  ITERJSON_DETAIL_INLINE void put_stable(std::string_view text) {
+    if (room() >= text.size()) {
+      std::memcpy(pos_, text.data(), text.size());
+      pos_ += text.size();
+    } else {
+      const std::size_t fits = room();
+      std::memcpy(pos_, text.data(), fits);
+      pos_ = end_;
+      engine_.enqueue_copy(text.data() + fits, text.size() - fits);
+    }
+  }
+
+  ITERJSON_DETAIL_INLINE void put_transient(const char* text, std::size_t size) {
+    const std::size_t fits = std::min(room(), size);
+    std::memcpy(pos_, text, fits);
+    pos_ += fits;
+    if (fits != size) engine_.enqueue_transient(text + fits, size - fits);
+  }
+
+  ITERJSON_DETAIL_INLINE void put_separator(const separator& s) {
+    if (s.short_enough() && room() >= s.head.size()) {
+      std::memcpy(pos_, s.head.data(), s.head.size());
+      pos_ += s.text.size();
+    } else {
+      put_stable(s.text);
+    }
+  }
+
+  ITERJSON_DETAIL_INLINE void put_newline_indent() {
+    put_char('\n');
+    const std::size_t count = engine_.indent_width_ * engine_.depth_;
+    const std::size_t fits = std::min(room(), count);
+    std::memset(pos_, engine_.indent_char_, fits);
+    pos_ += fits;
+    if (fits != count) {
+      engine_.enqueue({pending_segment::kind_type::repeat, 0, engine_.indent_char_, nullptr, count - fits});
+    }
+  }
+
+  template <scan_mode Mode>
+  ITERJSON_DETAIL_INLINE void put_string_as(std::string_view text) {
+    const char* const end = text.data() + text.size();
+    if (room() >= 2 + escape_slack + max_escape_ratio * text.size()) {  // the common case
+      *pos_ = '"';
+      char* out = pos_ + 1;
+      if (text.size() < block_size && copy_clean_tail<Mode>(out, text.data(), text.size())) {
+        out += text.size();  // a short string with nothing to escape: most keys
+      } else {
+        const escaped_string escaped = escape_string<Mode>(out, text.data(), end, end, engine_.rules_);
+        if (escaped.invalid_at != nullptr) engine_.on_invalid_utf8(escaped.invalid_at);
+        out = escaped.out;
+      }
+      *out = '"';
+      pos_ = out + 1;
+      return;
+    }
+    put_char('"');
+    const string_progress progress = write_string_body(pos_, end_, text.data(), end, 0, engine_.rules_);
+    if (progress.invalid_at != nullptr) engine_.on_invalid_utf8(progress.invalid_at);
+    pos_ = progress.out;
+    if (progress.in != end) {
+      engine_.enqueue({pending_segment::kind_type::string_body, progress.skip, 0, progress.in,
+                       static_cast<std::size_t>(end - progress.in)});
+    }
+    put_char('"');
+  }
+
+  ITERJSON_DETAIL_INLINE void put_non_finite(double value) { put_stable(non_finite_text(engine_, value)); }
+
+  // What NaN or Infinity is written as, or the error; apart, so the writer stays in registers.
+  [[gnu::cold]] static std::string_view non_finite_text(engine& e, double value) {
+    const char* literal = std::isnan(value) ? "NaN" : value > 0 ? "Infinity" : "-Infinity";
+    switch (e.nan_) {
+      case nan_policy::error: e.fail(std::string(literal) + " is not allowed by nan_policy::error");
+      case nan_policy::null: return "null";
+      case nan_policy::literal: break;
+    }
+    return literal;
+  }
+
+  engine& engine_;
+  char* pos_;
+  char* const end_;
+  const scan_mode mode_;
+  const bool indenting_;
+};
+
+}  // namespace iterjson::detail
