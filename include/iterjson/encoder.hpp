@@ -11,11 +11,17 @@
 
 #include "iterjson/detail/engine.hpp"
 #include "iterjson/detail/frames.hpp"
+#include "iterjson/detail/value_kind.hpp"
 #include "iterjson/error.hpp"
 #include "iterjson/options.hpp"
 #include "iterjson/traits.hpp"
 
 namespace iterjson {
+
+/// True for every type an encoder can write: one of the kinds `traits.hpp` lists, or one
+/// made encodable there. Elements of containers are checked when they are written.
+template <class T>
+concept encodable = detail::kind_of<T>() != detail::value_kind::unsupported;
 
 /// Writes one value as JSON text, a slice at a time, on demand: Python's
 /// `json.JSONEncoder.iterencode` for C++.

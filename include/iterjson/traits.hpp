@@ -6,7 +6,6 @@
 #include <string_view>
 #include <tuple>
 
-#include "iterjson/detail/value_kind.hpp"
 
 namespace iterjson {
 
@@ -36,7 +35,8 @@ namespace iterjson {
 /// `ITERJSON_FIELDS(type, field...)`, at global scope: a plain struct encodes as an object
 /// with those members, in that order. The key text is made at compile time.
 ///
-/// Anything else fails to compile with an error naming the type.
+/// Anything else fails to compile with an error naming the type; `iterjson::encodable`
+/// (in encoder.hpp) tells in advance.
 template <class T>
 struct encode_as;
 
@@ -56,10 +56,6 @@ struct struct_field {
   std::string_view quoted_name;  // the key as JSON text with quotes; empty if it needs escaping
   Member pointer;
 };
-
-/// True for every type an encoder can write (its elements are checked when written).
-template <class T>
-concept encodable = detail::kind_of<T>() != detail::value_kind::unsupported;
 
 namespace detail {
 

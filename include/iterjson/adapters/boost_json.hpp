@@ -4,6 +4,7 @@
 
 #include <boost/json/value.hpp>
 
+#include "iterjson/detail/config.hpp"
 #include "iterjson/traits.hpp"
 
 /// Makes `boost::json::value` encodable; `boost::json::array`, `object` and `string` are

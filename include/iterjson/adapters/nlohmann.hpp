@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "iterjson/detail/config.hpp"
 #include "iterjson/traits.hpp"
 
 namespace iterjson::detail {

@@ -5,12 +5,12 @@
 #include <cstdint>
 #include <cstring>
 
+#include "iterjson/detail/config.hpp"
 #include "iterjson/detail/utf8.hpp"
 #include "iterjson/options.hpp"
 
-#if !defined(ITERJSON_NO_SIMD) && (defined(__SSE2__) || defined(_M_X64))
+#ifdef ITERJSON_DETAIL_SSE2
 #include <emmintrin.h>
-#define ITERJSON_DETAIL_SSE2 1
 #endif
 
 namespace iterjson::detail {
@@ -51,7 +51,7 @@ inline constexpr std::size_t block_size = 16;
 // a byte) may be set spuriously above a true one, never below it, so the lowest flag
 // is exact.
 template <scan_mode Mode>
-[[gnu::always_inline]] inline std::uint64_t word_stops(std::uint64_t word) noexcept {
+ITERJSON_DETAIL_INLINE std::uint64_t word_stops(std::uint64_t word) noexcept {
   constexpr std::uint64_t ones = 0x0101010101010101ull;
   constexpr std::uint64_t highs = 0x8080808080808080ull;
   auto zero_bytes = [](std::uint64_t v) { return (v - ones) & ~v & highs; };
@@ -99,7 +99,7 @@ inline unsigned block_stops(const char* p) noexcept {
 // Copies [p, p + size), size < block_size, to `out` if none of it stops the scan; reads
 // only those bytes, with two overlapping words where there are four or more.
 template <scan_mode Mode>
-[[gnu::always_inline]] inline bool copy_clean_tail(char* out, const char* p, std::size_t size) noexcept {
+ITERJSON_DETAIL_INLINE bool copy_clean_tail(char* out, const char* p, std::size_t size) noexcept {
   if (size >= 8) {
     const std::uint64_t head = load_word8(p);
     const std::uint64_t tail = load_word8(p + size - 8);

@@ -8,6 +8,8 @@
 #include <type_traits>
 #include <utility>
 
+#include "iterjson/detail/config.hpp"
+
 namespace iterjson::detail {
 
 class engine;
@@ -75,7 +77,7 @@ class frame_stack {
   [[nodiscard]] bool empty() const noexcept { return top_ == nullptr; }
 
   template <class F, class... Args>
-  [[gnu::always_inline]] F& push(Args&&... args) {
+  ITERJSON_DETAIL_INLINE F& push(Args&&... args) {
     static_assert(alignof(F) <= alignof(std::max_align_t));
     constexpr std::size_t size = (sizeof(F) + alignof(std::max_align_t) - 1) &
                                  ~(alignof(std::max_align_t) - 1);
@@ -88,7 +90,7 @@ class frame_stack {
     return *pushed;
   }
 
-  [[gnu::always_inline]] void pop() noexcept {
+  ITERJSON_DETAIL_INLINE void pop() noexcept {
     frame* popped = top_;
     top_ = popped->below;
     if (popped->ops->destroy != nullptr) popped->ops->destroy(*popped);

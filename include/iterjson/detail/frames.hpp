@@ -71,28 +71,36 @@ void append_key_segment(std::string& path, const Key& key) {
 
 // --- members of maps -----------------------------------------------------------------
 
-template <class Member>
-decltype(auto) member_key(Member& member) {
+// Part 0 (the key) or 1 (the value) of a map's member: a pair, an element with key()
+// and value() such as Boost.JSON's, or anything with get<0> and get<1>.
+template <std::size_t Part, class Member>
+decltype(auto) member_part(Member& member) {
   if constexpr (requires { member.first; }) {
-    return (member.first);
+    if constexpr (Part == 0) {
+      return (member.first);
+    } else {
+      return (member.second);
+    }
   } else if constexpr (requires { member.key(); }) {
-    return member.key();
+    if constexpr (Part == 0) {
+      return member.key();
+    } else {
+      return member.value();
+    }
   } else {
     using std::get;
-    return get<0>(member);
+    return get<Part>(member);
   }
 }
 
 template <class Member>
+decltype(auto) member_key(Member& member) {
+  return member_part<0>(member);
+}
+
+template <class Member>
 decltype(auto) member_value(Member& member) {
-  if constexpr (requires { member.second; }) {
-    return (member.second);
-  } else if constexpr (requires { member.value(); }) {
-    return member.value();
-  } else {
-    using std::get;
-    return get<1>(member);
-  }
+  return member_part<1>(member);
 }
 
 template <class Key>
@@ -236,88 +244,88 @@ class shared_frame : public frame {
   std::unordered_set<const void*>* open_values_ = nullptr;
 };
 
-// An array from any input range. Its iterator stays on the element being written until
-// the next step, so an error's path names that element.
+// What every container frame does: open, write items one at a time, stopping after any
+// of them when the window is full or a child frame was pushed, close, pop. `Kind`
+// supplies the items: at_end(), advance(), write_item(writer&, bool first). Its cursor
+// stays on the item being written until the next step, so an error's path names it.
+template <class Kind, char Open, char Close>
+class container_frame : public frame {
+ public:
+  void step(engine& e) {
+    writer w(e);
+    auto& kind = static_cast<Kind&>(*this);
+    if (!started_) {
+      w.open_container(Open);  // may throw for depth: the path then ends at this value
+      started_ = true;
+      if (kind.at_end()) return close(w, false);
+      kind.write_item(w, true);
+      if (w.stopped(*this)) return;
+    }
+    for (;;) {
+      kind.advance();
+      if (kind.at_end()) return close(w, true);
+      kind.write_item(w, false);
+      if (w.stopped(*this)) return;
+    }
+  }
+
+ protected:
+  bool started_ = false;  // the container is open and an item is under way
+
+ private:
+  ITERJSON_DETAIL_INLINE void close(writer& w, bool had_items) {
+    w.close_container(Close, had_items);
+    w.pop();
+  }
+};
+
+// An array from any input range.
 template <class Range>
-class array_frame : public frame {
+class array_frame : public container_frame<array_frame<Range>, '[', ']'> {
   using iterator = std::ranges::iterator_t<Range&>;
   using sentinel = std::ranges::sentinel_t<Range&>;
   using reference = std::ranges::range_reference_t<Range&>;
+  friend class container_frame<array_frame, '[', ']'>;
 
  public:
   explicit array_frame(Range& range) : it_(std::ranges::begin(range)), end_(std::ranges::end(range)) {}
 
-  void step(engine& e) {
-    writer w(e);
-    if (!started_) {
-      w.open_container('[');  // may throw for depth: the path then ends at this value
-      started_ = true;
-      if (it_ == end_) return close(w, false);
-      w.begin_item(true);
-      write_element(w);
-      if (w.stopped(*this)) return;
-    }
-    for (;;) {
-      ++it_;
-      ++index_;
-      if (it_ == end_) return close(w, true);
-      w.begin_item(false);
-      write_element(w);
-      if (w.stopped(*this)) return;
-    }
-  }
-
   void append_path(std::string& path) const {
-    if (started_) append_key_segment(path, index_);
+    if (this->started_) append_key_segment(path, index_);
   }
 
  private:
-  ITERJSON_DETAIL_INLINE void write_element(writer& w) {
+  [[nodiscard]] bool at_end() const { return it_ == end_; }
+  void advance() {
+    ++it_;
+    ++index_;
+  }
+  ITERJSON_DETAIL_INLINE void write_item(writer& w, bool first) {
+    w.begin_item(first);
     reference element = *it_;
     write_value<!std::is_reference_v<reference>>(w, element);
-  }
-  ITERJSON_DETAIL_INLINE void close(writer& w, bool had_items) {
-    w.close_container(']', had_items);
-    w.pop();
   }
 
   iterator it_;
   sentinel end_;
   std::size_t index_ = 0;
-  bool started_ = false;
 };
 
 // An object from a map-like range of key and value pairs.
 template <class Map>
-class object_frame : public frame {
+class object_frame : public container_frame<object_frame<Map>, '{', '}'> {
   using iterator = std::ranges::iterator_t<Map&>;
   using sentinel = std::ranges::sentinel_t<Map&>;
   using reference = std::ranges::range_reference_t<Map&>;
   static constexpr bool holds_member = !std::is_reference_v<reference>;
   struct no_member {};
+  friend class container_frame<object_frame, '{', '}'>;
 
  public:
   explicit object_frame(Map& map) : it_(std::ranges::begin(map)), end_(std::ranges::end(map)) {}
 
-  void step(engine& e) {
-    writer w(e);
-    if (!started_) {
-      w.open_container('{');  // may throw for depth: the path then ends at this value
-      started_ = true;
-      if (it_ == end_) return close(w, false);
-      write_member(w, true);
-      if (w.stopped(*this)) return;
-    }
-    for (;;) {
-      ++it_;
-      if (it_ == end_) return close(w, true);
-      write_member(w, false);
-      if (w.stopped(*this)) return;
-    }
-  }
-
   void append_path(std::string& path) const {
-    if (!started_) return;
+    if (!this->started_) return;
     if constexpr (holds_member) {
       if (member_) append_key_segment(path, member_key(*member_));
     } else if (it_ != end_) {
@@ -326,31 +334,28 @@ class object_frame : public frame {
   }
 
  private:
-  ITERJSON_DETAIL_INLINE void write_member(writer& w, bool first) {
+  [[nodiscard]] bool at_end() const { return it_ == end_; }
+  void advance() { ++it_; }
+  ITERJSON_DETAIL_INLINE void write_item(writer& w, bool first) {
     w.begin_item(first);
     if constexpr (holds_member) {
-      write_member_of(w, member_.emplace(*it_));
+      write_member(w, member_.emplace(*it_));  // a temporary member is kept while written
     } else {
-      write_member_of(w, *it_);
+      write_member(w, *it_);
     }
   }
   template <class Member>
-  ITERJSON_DETAIL_INLINE void write_member_of(writer& w, Member& member) {
+  ITERJSON_DETAIL_INLINE void write_member(writer& w, Member& member) {
     write_key(w, member_key(member));
     w.put_key_separator();
     auto&& value = member_value(member);
     write_value<!std::is_reference_v<decltype(member_value(member))>>(w, value);
-  }
-  ITERJSON_DETAIL_INLINE void close(writer& w, bool had_items) {
-    w.close_container('}', had_items);
-    w.pop();
   }
 
   iterator it_;
   sentinel end_;
   [[no_unique_address]] std::conditional_t<holds_member, std::optional<std::remove_cvref_t<reference>>,
                                            no_member> member_;
-  bool started_ = false;
 };
 
 // Calls f(std::integral_constant<size_t, I>) for the I equal to `index`.
@@ -364,7 +369,8 @@ ITERJSON_DETAIL_INLINE void with_index(std::size_t index, F&& f) {
 // A fixed list of members of different types: a tuple as an array, or a struct listed
 // with ITERJSON_FIELDS as an object.
 template <class T, bool AsObject>
-class product_frame : public frame {
+class product_frame
+    : public container_frame<product_frame<T, AsObject>, AsObject ? '{' : '[', AsObject ? '}' : ']'> {
   using plain = std::remove_cv_t<T>;
   static constexpr std::size_t count = [] {
     if constexpr (AsObject) {
@@ -373,28 +379,13 @@ class product_frame : public frame {
       return std::tuple_size_v<plain>;
     }
   }();
+  friend class container_frame<product_frame, AsObject ? '{' : '[', AsObject ? '}' : ']'>;
 
  public:
   explicit product_frame(T& value) : value_(&value) {}
 
-  void step(engine& e) {
-    writer w(e);
-    if (!started_) {
-      w.open_container(AsObject ? '{' : '[');  // may throw for depth: the path then ends at this value
-      started_ = true;
-      if (count == 0) return close(w, false);
-      write_member(w);
-      if (w.stopped(*this)) return;
-    }
-    for (;;) {
-      if (++position_ == count) return close(w, true);
-      write_member(w);
-      if (w.stopped(*this)) return;
-    }
-  }
-
   void append_path(std::string& path) const {
-    if (!started_ || position_ == count) return;
+    if (!this->started_) return;
     if constexpr (AsObject) {
       with_index<count>(member_index(), [&](auto i) {
         append_path_segment(path, std::get<i()>(struct_fields<plain>::members).name);
@@ -405,6 +396,9 @@ class product_frame : public frame {
   }
 
  private:
+  [[nodiscard]] bool at_end() const { return position_ == count; }
+  void advance() { ++position_; }
+
   [[nodiscard]] std::size_t member_index() const {
     if constexpr (AsObject) {
       if (sort_keys_) return sorted_field_order<plain>[position_];
@@ -412,9 +406,9 @@ class product_frame : public frame {
     return position_;
   }
 
-  ITERJSON_DETAIL_INLINE void write_member(writer& w) {
+  ITERJSON_DETAIL_INLINE void write_item(writer& w, bool first) {
     sort_keys_ = w.sort_keys();
-    w.begin_item(position_ == 0);
+    w.begin_item(first);
     with_index<count>(member_index(), [&](auto i) ITERJSON_DETAIL_INLINE_LAMBDA {
       if constexpr (AsObject) {
         const auto& field = std::get<i()>(struct_fields<plain>::members);
@@ -432,14 +426,9 @@ class product_frame : public frame {
       }
     });
   }
-  ITERJSON_DETAIL_INLINE void close(writer& w, bool had_items) {
-    w.close_container(AsObject ? '}' : ']', had_items);
-    w.pop();
-  }
 
   T* value_;
   std::size_t position_ = 0;
-  bool started_ = false;
   bool sort_keys_ = false;
 };
 

@@ -10,26 +10,10 @@
 #include <type_traits>
 #include <variant>
 
-// The writer of a frame's step must stay in registers, so the calls between the step
-// and the bytes it writes are inlined, whatever the compiler's own estimate.
-#if defined(__GNUC__) || defined(__clang__)
-#define ITERJSON_DETAIL_INLINE [[gnu::always_inline]] inline
-#define ITERJSON_DETAIL_INLINE_LAMBDA __attribute__((always_inline))
-#else
-#define ITERJSON_DETAIL_INLINE inline
-#define ITERJSON_DETAIL_INLINE_LAMBDA
-#endif
+#include "iterjson/detail/config.hpp"
+#include "iterjson/traits.hpp"
 
-namespace iterjson {
-
-template <class T>
-struct encode_as;
-template <class T>
-struct variant_traits;
-template <class T>
-struct struct_fields;
-
-namespace detail {
+namespace iterjson::detail {
 
 /// What a C++ type encodes as, in the order the rules are tried.
 enum class value_kind {
@@ -170,5 +154,4 @@ constexpr bool all_alternatives_are_scalar() {
   }
 }
 
-}  // namespace detail
-}  // namespace iterjson
+}  // namespace iterjson::detail

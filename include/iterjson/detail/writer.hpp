@@ -10,10 +10,10 @@
 #include <string_view>
 #include <utility>
 
+#include "iterjson/detail/config.hpp"
 #include "iterjson/detail/engine.hpp"
 #include "iterjson/detail/escape.hpp"
 #include "iterjson/detail/frame_stack.hpp"
-#include "iterjson/detail/value_kind.hpp"
 #include "iterjson/detail/write_number.hpp"
 
 namespace iterjson::detail {
@@ -73,7 +73,6 @@ class writer {
   }
 
   [[nodiscard]] ITERJSON_DETAIL_INLINE bool sort_keys() const noexcept { return engine_.sort_keys(); }
-  [[nodiscard]] ITERJSON_DETAIL_INLINE engine& owner() noexcept { return engine_; }
   [[noreturn]] ITERJSON_DETAIL_INLINE void fail(const std::string& reason) { engine_.fail(reason); }
 
   // --- layout --------------------------------------------------------------------------
