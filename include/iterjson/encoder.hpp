@@ -86,7 +86,7 @@ template <class T>
 std::string to_string(T&& value, const options& opts = {}) {
   detail::engine engine(opts);
   detail::push_root(engine, value);  // by reference: the value lives through this call
-  std::string text(256, '\0');
+  std::string text(4096, '\0');
   std::size_t size = 0;
   for (;;) {
     size += engine.fill(text.data() + size, text.size() - size);
