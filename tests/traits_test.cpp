@@ -1,6 +1,7 @@
 #include "iterjson/traits.hpp"
 
 #include <array>
+#include <cstdio>
 #include <cstdint>
 #include <deque>
 #include <forward_list>
@@ -147,6 +148,20 @@ TEST_CASE("encode_as converts to a value the encoder keeps, or to a reference") 
 TEST_CASE("variant_traits picks the JSON kind at run time") {
   CHECK(encode_every_way(std::vector<shape>{{shape::kind::none, 0}, {shape::kind::circle, 1.5},
                                             {shape::kind::square, 2}}) == R"([null,{"radius":1.5},[2.0,2.0]])");
+}
+
+TEST_CASE("an unsupported type fails to compile with an error naming it") {
+  const std::string command = std::string(ITERJSON_CXX) + " -std=c++20 -fsyntax-only -I" + ITERJSON_INCLUDE_DIR +
+                              " " + ITERJSON_TESTS_DIR + "/compile_fail/unsupported_type.cpp 2>&1";
+  std::FILE* compiler = popen(command.c_str(), "r");
+  REQUIRE(compiler != nullptr);
+  std::string diagnostics;
+  char buffer[4096];
+  while (const std::size_t n = std::fread(buffer, 1, sizeof buffer, compiler)) diagnostics.append(buffer, n);
+  const int status = pclose(compiler);
+  CHECK(status != 0);
+  CHECK(diagnostics.find("iterjson: this type is not encodable") != std::string::npos);
+  CHECK(diagnostics.find("not_encodable<widget>") != std::string::npos);
 }
 
 TEST_CASE("the encodable concept tells what can be written") {
