@@ -88,6 +88,18 @@ TEST_CASE("an encoder can be moved and parked between slices") {
   CHECK(text == iterjson::to_string(value));
 }
 
+TEST_CASE("a moved-from encoder is done and writes nothing") {
+  encoder first(std::vector<int>{1, 2});
+  encoder second = std::move(first);
+  CHECK(first.done());  // NOLINT(bugprone-use-after-move): the state is specified
+  CHECK_FALSE(first.failed());
+  CHECK(first.next().empty());
+  char buffer[4];
+  CHECK(first.read(buffer, sizeof buffer) == 0);
+  CHECK(first.error_path().empty());
+  CHECK(std::string(second.next()) == "[1,2]");
+}
+
 TEST_CASE("a long clean string is handed out in place, without a copy") {
   const std::vector<std::string> value{std::string(100'000, 'a')};
   const std::string& long_text = value[0];

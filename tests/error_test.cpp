@@ -57,6 +57,7 @@ TEST_CASE("the error names the path of the offending value") {
   CHECK(error_path_of(std::tuple<int, std::string>{1, "\xff"}, {.invalid_utf8 = iterjson::utf8_policy::error}) ==
         "/1");
   CHECK(error_path_of(std::map<int, std::vector<int>>{{7, {1}}}, {.max_depth = 1}) == "/7");
+  CHECK(error_path_of(std::map<double, int>{{INFINITY, 1}}) == "/Infinity");
 }
 
 TEST_CASE("the message says what was refused") {

@@ -1,6 +1,7 @@
 #include "iterjson/detail/frame_stack.hpp"
 
 #include <array>
+#include <stdexcept>
 #include <cstdint>
 #include <vector>
 
@@ -69,6 +70,30 @@ TEST_CASE("pushing and popping around a block boundary") {
     CHECK(stack.top() == below);
   }
   stack.clear();
+  CHECK(live_frames == 0);
+}
+
+namespace {
+
+struct throwing_frame : frame {
+  [[noreturn]] explicit throwing_frame(int) { throw std::runtime_error("no frame"); }
+  void step(iterjson::detail::engine&) {}
+  void append_path(std::string&) const {}
+  std::array<char, 3000> payload{};
+};
+
+}  // namespace
+
+TEST_CASE("a frame whose constructor throws leaves the stack as it was, at a block boundary too") {
+  frame_stack stack;
+  for (int i = 0; i < 200; ++i) {  // throw at every offset, across several blocks
+    const frame* below = stack.top();
+    CHECK_THROWS_AS(stack.push<throwing_frame>(i), std::runtime_error);
+    CHECK(stack.top() == below);
+    auto& pushed = stack.push<counted_frame<64>>(static_cast<std::uint64_t>(i));
+    CHECK(pushed.below == below);
+  }
+  while (!stack.empty()) stack.pop();
   CHECK(live_frames == 0);
 }
 

@@ -84,6 +84,13 @@ TEST_CASE("sort_keys orders text by code point and numbers by value") {
   CHECK(encode_every_way(reversed, {.sort_keys = true}) == R"({"a":1,"b":2})");
 }
 
+TEST_CASE("sort_keys sorts text keys held by pointer, whose std::less compares addresses") {
+  const char* text = "b\0a";
+  const std::map<const char*, int> by_address{{text, 1}, {text + 2, 2}};  // "b" first in memory
+  CHECK(encode_every_way(by_address) == R"({"b":1,"a":2})");
+  CHECK(encode_every_way(by_address, {.sort_keys = true}) == R"({"a":2,"b":1})");
+}
+
 TEST_CASE("sort_keys applies to struct fields too") {
   CHECK(encode_every_way(make_sample(), {.sort_keys = true}) ==
         "{\"list\":[1,[],{},[2,{\"k\":null}]],\"n\":{},\"s\":\"\u00e9\u2028\U0001F600\x7f\"}");

@@ -50,6 +50,72 @@ struct not_encodable_type {};
 
 ITERJSON_FIELDS(point, x, y);
 
+namespace {
+struct wide {
+  int f0 = 0;
+  int f1 = 1;
+  int f2 = 2;
+  int f3 = 3;
+  int f4 = 4;
+  int f5 = 5;
+  int f6 = 6;
+  int f7 = 7;
+  int f8 = 8;
+  int f9 = 9;
+  int f10 = 10;
+  int f11 = 11;
+  int f12 = 12;
+  int f13 = 13;
+  int f14 = 14;
+  int f15 = 15;
+  int f16 = 16;
+  int f17 = 17;
+  int f18 = 18;
+  int f19 = 19;
+  int f20 = 20;
+  int f21 = 21;
+  int f22 = 22;
+  int f23 = 23;
+  int f24 = 24;
+  int f25 = 25;
+  int f26 = 26;
+  int f27 = 27;
+  int f28 = 28;
+  int f29 = 29;
+  int f30 = 30;
+  int f31 = 31;
+  int f32 = 32;
+  int f33 = 33;
+  int f34 = 34;
+  int f35 = 35;
+  int f36 = 36;
+  int f37 = 37;
+  int f38 = 38;
+  int f39 = 39;
+  int f40 = 40;
+  int f41 = 41;
+  int f42 = 42;
+  int f43 = 43;
+  int f44 = 44;
+  int f45 = 45;
+  int f46 = 46;
+  int f47 = 47;
+  int f48 = 48;
+  int f49 = 49;
+  int f50 = 50;
+  int f51 = 51;
+  int f52 = 52;
+  int f53 = 53;
+  int f54 = 54;
+  int f55 = 55;
+  int f56 = 56;
+  int f57 = 57;
+  int f58 = 58;
+  int f59 = 59;
+};
+}  // namespace
+ITERJSON_FIELDS(wide, f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20, f21, f22, f23, f24, f25, f26, f27, f28, f29, f30, f31, f32, f33, f34, f35, f36, f37, f38, f39, f40, f41, f42, f43, f44, f45, f46, f47, f48, f49, f50, f51, f52, f53, f54, f55, f56, f57, f58, f59);
+
 template <>
 struct iterjson::encode_as<money> {
   static std::string convert(const money& m) {
@@ -138,6 +204,16 @@ TEST_CASE("ITERJSON_FIELDS writes a struct as an object, keys made at compile ti
   CHECK(encode_every_way(std::vector<point>{{1, 2}, {3, 4}}, {.indent = 1}) ==
         "[\n {\n  \"x\":1,\n  \"y\":2\n },\n {\n  \"x\":3,\n  \"y\":4\n }\n]");
   static_assert(std::get<0>(iterjson::struct_fields<point>::members).quoted_name == "\"x\"");
+}
+
+TEST_CASE("ITERJSON_FIELDS takes structs of many fields") {
+  CHECK(encode_every_way(wide{}) == "{\"f0\":0,\"f1\":1,\"f2\":2,\"f3\":3,\"f4\":4,\"f5\":5,\"f6\":6,\"f7\":7,\"f8\":8,\"f9\":9,\"f10\":10,\"f11\":11,\"f12\":12,\"f13\":13,\"f14\":14,\"f15\":15,\"f16\":16,\"f17\":17,\"f18\":18,\"f19\":19,\"f20\":20,\"f21\":21,\"f22\":22,\"f23\":23,\"f24\":24,\"f25\":25,\"f26\":26,\"f27\":27,\"f28\":28,\"f29\":29,\"f30\":30,\"f31\":31,\"f32\":32,\"f33\":33,\"f34\":34,\"f35\":35,\"f36\":36,\"f37\":37,\"f38\":38,\"f39\":39,\"f40\":40,\"f41\":41,\"f42\":42,\"f43\":43,\"f44\":44,\"f45\":45,\"f46\":46,\"f47\":47,\"f48\":48,\"f49\":49,\"f50\":50,\"f51\":51,\"f52\":52,\"f53\":53,\"f54\":54,\"f55\":55,\"f56\":56,\"f57\":57,\"f58\":58,\"f59\":59}");
+}
+
+TEST_CASE("std::vector<bool> and its proxy references") {
+  std::vector<bool> bits{true, false, true};
+  CHECK(iterjson::to_string(bits) == "[true,false,true]");  // mutable: proxy references
+  CHECK(encode_every_way(bits) == "[true,false,true]");     // const: plain bools
 }
 
 TEST_CASE("encode_as converts to a value the encoder keeps, or to a reference") {

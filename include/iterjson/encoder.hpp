@@ -61,21 +61,26 @@ class encoder {
   /// The next slice of text: never empty before `done()`, at most `chunk_size` bytes,
   /// valid until the next call on this encoder. A long string that needs no escaping is
   /// handed out in place, without a copy. Returns an empty view once done.
-  std::string_view next() { return engine_->next_slice(); }
+  std::string_view next() { return engine_ ? engine_->next_slice() : std::string_view(); }
 
   /// Writes the next bytes into `buffer`: exactly `size` of them, or fewer at the end.
-  /// Any size works, down to 1; text is resumed at any byte boundary.
-  std::size_t read(char* buffer, std::size_t size) { return engine_->fill(buffer, size); }
+  /// Any size works, down to 1; text is resumed at any byte boundary. Bytes of `buffer`
+  /// past the count returned may be overwritten too (numbers and strings are written
+  /// with fixed-size stores); none past `size`.
+  std::size_t read(char* buffer, std::size_t size) { return engine_ ? engine_->fill(buffer, size) : 0; }
 
-  /// True once all text has been produced, or after an error.
-  [[nodiscard]] bool done() const noexcept { return engine_->done(); }
+  /// True once all text has been produced, or after an error; true for a moved-from
+  /// encoder, which produces nothing.
+  [[nodiscard]] bool done() const noexcept { return !engine_ || engine_->done(); }
 
   /// True after an error was thrown from `next()` or `read()`.
-  [[nodiscard]] bool failed() const noexcept { return engine_->failed(); }
+  [[nodiscard]] bool failed() const noexcept { return engine_ && engine_->failed(); }
 
   /// After a failure: the JSON Pointer of the value being written when it happened, for
-  /// an `encode_error` and a user's exception alike.
-  [[nodiscard]] const std::string& error_path() const noexcept { return engine_->error_path(); }
+  /// an `encode_error` and a user's exception alike; empty otherwise.
+  [[nodiscard]] std::string_view error_path() const noexcept {
+    return engine_ ? std::string_view(engine_->error_path()) : std::string_view();
+  }
 
  private:
   std::unique_ptr<detail::engine> engine_;

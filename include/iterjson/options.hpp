@@ -16,7 +16,8 @@ enum class nan_policy {
 enum class utf8_policy {
   replace,   ///< write U+FFFD for each maximal invalid subpart (as Go and WHATWG do; the default)
   error,     ///< throw `encode_error` naming the string's path
-  verbatim,  ///< copy the bytes unchecked (fastest; the output may then be invalid UTF-8)
+  verbatim,  ///< copy the bytes unchecked (fastest; the output may then be invalid UTF-8).
+             ///< Under ensure_ascii, where raw bytes cannot stay, invalid ones become \\ufffd.
 };
 
 /// How an `encoder` lays out its text. An aggregate: use designated initializers,

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <string_view>
 #include <tuple>
+#include <type_traits>
 
 
 namespace iterjson {
@@ -53,7 +54,7 @@ struct struct_fields;
 template <class Member>
 struct struct_field {
   std::string_view name;
-  std::string_view quoted_name;  // the key as JSON text with quotes; empty if it needs escaping
+  std::string_view quoted_name;  // the key as JSON text with quotes; empty unless printable ASCII
   Member pointer;
 };
 
@@ -89,9 +90,10 @@ inline constexpr auto sorted_field_order = [] {
 
 // Expands `macro(type, field)` for each field, each result preceded by a comma.
 #define ITERJSON_DETAIL_PARENS ()
-#define ITERJSON_DETAIL_EXPAND(...) ITERJSON_DETAIL_EXPAND3(ITERJSON_DETAIL_EXPAND3(ITERJSON_DETAIL_EXPAND3(__VA_ARGS__)))
-#define ITERJSON_DETAIL_EXPAND3(...) ITERJSON_DETAIL_EXPAND2(ITERJSON_DETAIL_EXPAND2(ITERJSON_DETAIL_EXPAND2(__VA_ARGS__)))
-#define ITERJSON_DETAIL_EXPAND2(...) ITERJSON_DETAIL_EXPAND1(ITERJSON_DETAIL_EXPAND1(ITERJSON_DETAIL_EXPAND1(__VA_ARGS__)))
+// Each level rescans four times: 4^4 = 256 rescans, enough for 255 fields.
+#define ITERJSON_DETAIL_EXPAND(...) ITERJSON_DETAIL_EXPAND3(ITERJSON_DETAIL_EXPAND3(ITERJSON_DETAIL_EXPAND3(ITERJSON_DETAIL_EXPAND3(__VA_ARGS__))))
+#define ITERJSON_DETAIL_EXPAND3(...) ITERJSON_DETAIL_EXPAND2(ITERJSON_DETAIL_EXPAND2(ITERJSON_DETAIL_EXPAND2(ITERJSON_DETAIL_EXPAND2(__VA_ARGS__))))
+#define ITERJSON_DETAIL_EXPAND2(...) ITERJSON_DETAIL_EXPAND1(ITERJSON_DETAIL_EXPAND1(ITERJSON_DETAIL_EXPAND1(ITERJSON_DETAIL_EXPAND1(__VA_ARGS__))))
 #define ITERJSON_DETAIL_EXPAND1(...) __VA_ARGS__
 #define ITERJSON_DETAIL_FOR_EACH(macro, type, ...) \
   __VA_OPT__(ITERJSON_DETAIL_EXPAND(ITERJSON_DETAIL_FOR_EACH_NEXT(macro, type, __VA_ARGS__)))
@@ -101,8 +103,8 @@ inline constexpr auto sorted_field_order = [] {
 #define ITERJSON_DETAIL_FIELD(type, field) \
   ::iterjson::detail::make_struct_field(#field, "\"" #field "\"", &type::field)
 
-/// Makes a plain struct encodable as an object of the listed fields, in that order.
-/// Use at global scope, after the struct: `ITERJSON_FIELDS(user, name, age)`.
+/// Makes a plain struct encodable as an object of the listed fields, in that order (up
+/// to 255 of them). Use at global scope, after the struct: `ITERJSON_FIELDS(user, name, age)`.
 /// Field names are written as they are spelled in the code.
 #define ITERJSON_FIELDS(type, ...)                                    \
   template <>                                                         \

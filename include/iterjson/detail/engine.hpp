@@ -2,11 +2,10 @@
 
 #include <algorithm>
 #include <array>
-#include <cmath>
+#include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-#include <exception>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -28,7 +27,7 @@ struct pending_segment {
   enum class kind_type : std::uint8_t { copy, repeat, string_body };
   kind_type kind;
   std::uint8_t skip;  // string_body: bytes already written of the escape at `data`
-  char fill;          // repeat: the character
+  char repeated;      // repeat: the character
   const char* data;   // copy: bytes (stable until drained); string_body: next source byte
   std::size_t size;   // bytes (or repeats) left
 };
@@ -48,7 +47,7 @@ struct separator {
   std::array<char, 8> head{};  // the first bytes, padded
 };
 
-/// How far a string body got in a window.
+// How far a string body got in a window.
 struct string_progress {
   char* out;               // the end of what was written
   const char* in;          // the next source byte; `end` when finished
@@ -97,9 +96,9 @@ inline string_progress write_string_body(char* out, char* limit, const char* p, 
 
 class writer;
 
-/// The type-erased heart of an encoder: the stack of frames, the window of output they
-/// write into, and the queue of what did not fit. Frames write through a `writer`,
-/// which holds the window's position in registers while a frame's step runs.
+// The type-erased heart of an encoder: the stack of frames, the window of output they
+// write into, and the queue of what did not fit. Frames write through a `writer`,
+// which holds the window's position in registers while a frame's step runs.
 class engine {
  public:
   explicit engine(const options& opts)
@@ -170,11 +169,12 @@ class engine {
   [[nodiscard]] bool sort_keys() const noexcept { return sort_keys_; }
 
   // Values of std::shared_ptr open on the stack, to find cycles (see shared_frame).
+  // Declared before stack_: frames erase from it as they are destroyed.
   std::unordered_set<const void*> open_shared_values;
 
   // --- errors (cold) -------------------------------------------------------------------
 
-  /// The JSON Pointer of the item being written.
+  // The JSON Pointer of the item being written.
   [[nodiscard]] std::string current_path() const {
     std::vector<const frame*> frames;
     for (const frame* f = stack_.top(); f != nullptr; f = f->below) frames.push_back(f);
@@ -197,19 +197,27 @@ class engine {
 
   // --- the pending queue ---------------------------------------------------------------
 
+  // The most one frame step can queue, at a window of any size: an object member's item
+  // separator, newline, indent, key (quote, body, quote), key separator and value
+  // (quote, body, quote) are 10 segments; a child closed inside that step adds 3; the
+  // arena holds at most two formatted numbers (a float key and a float value).
   static constexpr std::size_t queue_capacity = 32;
   static constexpr std::size_t arena_capacity = 256;
 
   [[nodiscard]] bool queue_empty() const noexcept { return queue_head_ == queue_tail_; }
 
-  void enqueue(const pending_segment& segment) { queue_[queue_tail_++] = segment; }
+  void enqueue(const pending_segment& segment) {
+    assert(queue_tail_ < queue_capacity);
+    queue_[queue_tail_++] = segment;
+  }
   void enqueue_copy(const char* data, std::size_t size) {
     enqueue({pending_segment::kind_type::copy, 0, 0, data, size});
   }
   // Bytes that will not outlive the call that made them: kept in the arena.
   void enqueue_transient(const char* data, std::size_t size) {
+    assert(arena_used_ + size <= arena_capacity);
     char* kept = arena_ + arena_used_;
-    arena_used_ += size;  // bounded: a few small tokens before the frame stops
+    arena_used_ += size;
     std::memcpy(kept, data, size);
     enqueue_copy(kept, size);
   }
@@ -227,7 +235,7 @@ class engine {
           segment.size -= fits;
           break;
         case pending_segment::kind_type::repeat:
-          std::memset(pos_, segment.fill, fits);
+          std::memset(pos_, segment.repeated, fits);
           pos_ += fits;
           segment.size -= fits;
           break;

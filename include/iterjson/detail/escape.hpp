@@ -2,6 +2,7 @@
 
 #include <array>
 #include <bit>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 
@@ -15,14 +16,14 @@
 
 namespace iterjson::detail {
 
-/// Which bytes a string scan must stop at, besides controls, quote and backslash.
+// Which bytes a string scan must stop at, besides controls, quote and backslash.
 enum class scan_mode : std::uint8_t {
   blind,    // none: bytes from 0x80 are copied unchecked (verbatim)
   checked,  // bytes from 0x80, to validate their UTF-8 (replace, error)
   ascii,    // bytes from 0x7F, to escape them (ensure_ascii)
 };
 
-/// How string contents are written, derived once from `options`.
+// How string contents are written, derived once from `options`.
 struct string_rules {
   bool ensure_ascii = false;
   utf8_policy invalid_utf8 = utf8_policy::replace;
@@ -62,12 +63,23 @@ ITERJSON_DETAIL_INLINE std::uint64_t word_stops(std::uint64_t word) noexcept {
   return found;
 }
 
-// Eight bytes, the first in the lowest: the order every word test here assumes.
+// Eight bytes, the first in the lowest: the order every word test here assumes. Words
+// are only tested; what is written out is always copied from the source bytes.
 inline std::uint64_t load_word8(const char* p) noexcept {
   std::uint64_t word;
   std::memcpy(&word, p, 8);
-  if constexpr (std::endian::native == std::endian::big) word = __builtin_bswap64(word);
+  if constexpr (std::endian::native == std::endian::big) {
+    word = ((word & 0x00000000FFFFFFFFull) << 32) | ((word & 0xFFFFFFFF00000000ull) >> 32);
+    word = ((word & 0x0000FFFF0000FFFFull) << 16) | ((word & 0xFFFF0000FFFF0000ull) >> 16);
+    word = ((word & 0x00FF00FF00FF00FFull) << 8) | ((word & 0xFF00FF00FF00FF00ull) >> 8);
+  }
   return word;
+}
+
+inline std::uint32_t load_word(const char* p) noexcept {
+  const auto* b = reinterpret_cast<const unsigned char*>(p);
+  return static_cast<std::uint32_t>(b[0]) | static_cast<std::uint32_t>(b[1]) << 8 |
+         static_cast<std::uint32_t>(b[2]) << 16 | static_cast<std::uint32_t>(b[3]) << 24;
 }
 
 // Bit i set where byte i of the 16 at `p` stops the scan.
@@ -101,22 +113,18 @@ inline unsigned block_stops(const char* p) noexcept {
 template <scan_mode Mode>
 ITERJSON_DETAIL_INLINE bool copy_clean_tail(char* out, const char* p, std::size_t size) noexcept {
   if (size >= 8) {
-    const std::uint64_t head = load_word8(p);
-    const std::uint64_t tail = load_word8(p + size - 8);
-    if ((word_stops<Mode>(head) | word_stops<Mode>(tail)) != 0) return false;
-    std::memcpy(out, &head, 8);
-    std::memcpy(out + size - 8, &tail, 8);
+    if ((word_stops<Mode>(load_word8(p)) | word_stops<Mode>(load_word8(p + size - 8))) != 0) return false;
+    std::memcpy(out, p, 8);
+    std::memcpy(out + size - 8, p + size - 8, 8);
     return true;
   }
   if (size >= 4) {
     constexpr std::uint64_t clean_filler = 0x6161616100000000ull;  // "aaaa" above the bytes
-    std::uint32_t head;
-    std::uint32_t tail;
-    std::memcpy(&head, p, 4);
-    std::memcpy(&tail, p + size - 4, 4);
-    if ((word_stops<Mode>(head | clean_filler) | word_stops<Mode>(tail | clean_filler)) != 0) return false;
-    std::memcpy(out, &head, 4);
-    std::memcpy(out + size - 4, &tail, 4);
+    if ((word_stops<Mode>(load_word(p) | clean_filler) | word_stops<Mode>(load_word(p + size - 4) | clean_filler)) != 0) {
+      return false;
+    }
+    std::memcpy(out, p, 4);
+    std::memcpy(out + size - 4, p + size - 4, 4);
     return true;
   }
   for (std::size_t i = 0; i < size; ++i) {
@@ -126,11 +134,6 @@ ITERJSON_DETAIL_INLINE bool copy_clean_tail(char* out, const char* p, std::size_
   return true;
 }
 
-inline std::uint32_t load_word(const char* p) noexcept {
-  const auto* b = reinterpret_cast<const unsigned char*>(p);
-  return static_cast<std::uint32_t>(b[0]) | static_cast<std::uint32_t>(b[1]) << 8 |
-         static_cast<std::uint32_t>(b[2]) << 16 | static_cast<std::uint32_t>(b[3]) << 24;
-}
 
 // The length of the valid UTF-8 sequence at `p` (p < end), 0 if it is invalid there.
 inline unsigned valid_sequence_at(const char* p, const char* end) noexcept {
@@ -177,7 +180,7 @@ inline const char* clean_prefix(const char* p, const char* limit, const char* en
   return p;
 }
 
-/// The text that replaces one unit a clean prefix stopped at.
+// The text that replaces one unit a clean prefix stopped at.
 struct escaped_unit {
   char text[12];
   std::uint8_t size;      // bytes of text
@@ -198,18 +201,19 @@ inline std::uint8_t write_u_escape(char* out, char32_t unit) noexcept {
   return 6;
 }
 
-inline std::uint8_t write_code_point(char* out, char32_t code_point, bool ensure_ascii) noexcept {
-  if (ensure_ascii) {
-    if (code_point < 0x10000) return write_u_escape(out, code_point);
-    const char32_t offset = code_point - 0x10000;
-    write_u_escape(out, 0xD800 + (offset >> 10));
-    write_u_escape(out + 6, 0xDC00 + (offset & 0x3FF));
-    return 12;
-  }
-  // Only reached for U+FFFD (valid sequences are copied as they stand).
-  out[0] = '\xEF';
-  out[1] = '\xBF';
-  out[2] = '\xBD';
+// \uXXXX, or a surrogate pair above U+FFFF: how ensure_ascii writes a code point.
+inline std::uint8_t write_ascii_code_point(char* out, char32_t code_point) noexcept {
+  if (code_point < 0x10000) return write_u_escape(out, code_point);
+  const char32_t offset = code_point - 0x10000;
+  write_u_escape(out, 0xD800 + (offset >> 10));
+  write_u_escape(out + 6, 0xDC00 + (offset & 0x3FF));
+  return 12;
+}
+
+// U+FFFD, which stands for each maximal invalid subpart.
+inline std::uint8_t write_replacement_character(char* out, bool ensure_ascii) noexcept {
+  if (ensure_ascii) return write_u_escape(out, 0xFFFD);
+  std::memcpy(out, "\xEF\xBF\xBD", 3);
   return 3;
 }
 
@@ -247,7 +251,7 @@ inline escaped_unit escape_unit(const char* p, const char* end, string_rules rul
   if (sequence.valid) {
     unit.consumed = sequence.length;
     if (rules.ensure_ascii) {
-      unit.size = write_code_point(unit.text, sequence.code_point, true);
+      unit.size = write_ascii_code_point(unit.text, sequence.code_point);
     } else {
       std::memcpy(unit.text, p, sequence.length);
       unit.size = sequence.length;
@@ -258,19 +262,20 @@ inline escaped_unit escape_unit(const char* p, const char* end, string_rules rul
   // replace; and verbatim under ensure_ascii, where raw bytes cannot stay ASCII
   // (verbatim alone never gets here: clean_prefix copies every high byte)
   unit.consumed = sequence.length;
-  unit.size = write_code_point(unit.text, 0xFFFD, rules.ensure_ascii);
+  unit.size = write_replacement_character(unit.text, rules.ensure_ascii);
   return unit;
 }
 
-/// Where escape_string stopped.
+// Where escape_string stopped.
 struct escaped_string {
   char* out;               // the end of what was written
   const char* in;          // the first source byte not written
   const char* invalid_at;  // an invalid sequence refused by utf8_policy::error, else null
 };
 
-// Room escape_string needs beyond max_escape_ratio bytes per source byte: a unit that
-// starts before `limit` and ends after it, and the whole block stored ahead of the scan.
+// Room escape_string needs beyond max_escape_ratio bytes per source byte: the escape of
+// a unit that starts before `limit` and ends after it (12 bytes), and the fixed-size
+// stores that run ahead of what counts, with a margin.
 inline constexpr std::size_t escape_slack = 12 + block_size;
 
 // Writes the escaped text of the units of [p, end) that start before `limit`, at `out`,
@@ -313,9 +318,8 @@ escaped_string escape_string(char* out, const char* p, const char* limit, const 
         }
         unsigned length = 0;
         if (end - p >= 4) {
-          const std::uint32_t word = load_word(p);
-          length = valid_sequence_length(word);
-          std::memcpy(out, &word, 4);  // room allows it; only `length` bytes count
+          length = valid_sequence_length(load_word(p));
+          std::memcpy(out, p, 4);  // room allows it; only `length` bytes count
         }
         if (length == 0) {
           const utf8_sequence sequence = decode_utf8(p, end);

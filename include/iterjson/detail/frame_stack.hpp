@@ -15,7 +15,7 @@ namespace iterjson::detail {
 class engine;
 struct frame;
 
-/// What a kind of frame can do; one static table per frame type.
+// What a kind of frame can do; one static table per frame type.
 struct frame_ops {
   // Writes as much as the output takes; pops the frame when its value is complete.
   void (*step)(frame&, engine&);
@@ -24,15 +24,14 @@ struct frame_ops {
   void (*append_path)(const frame&, std::string&);
 };
 
-/// The header every frame starts with. Frames are pushed and popped like a call stack,
-/// but live on the heap and never move, so they may point into each other and into
-/// values they own.
+// The header every frame starts with. Frames are pushed and popped like a call stack,
+// but live on the heap and never move, so they may point into each other and into
+// values they own.
 struct frame {
   const frame_ops* ops;
   frame* below;
 };
 
-// The table of a frame of type F.
 template <class F>
 void destroy_frame(frame& f) noexcept {
   static_cast<F&>(f).~F();
@@ -42,6 +41,7 @@ template <class F>
 inline constexpr void (*destroy_of)(frame&) noexcept =
     std::is_trivially_destructible_v<F> ? nullptr : &destroy_frame<F>;
 
+// The table of a frame of type F.
 template <class F>
 inline constexpr frame_ops ops_of{
     [](frame& f, engine& e) { static_cast<F&>(f).step(e); },
@@ -51,7 +51,7 @@ inline constexpr frame_ops ops_of{
 
 // The step of a retired frame: it has written everything and stays only to keep its
 // value alive until the output that refers to the value is written; then it pops.
-void pop_retired(frame& f, engine& e);
+inline void pop_retired(frame& f, engine& e);  // defined in engine.hpp
 
 template <class F>
 inline constexpr frame_ops retired_ops_of{
@@ -60,9 +60,9 @@ inline constexpr frame_ops retired_ops_of{
     [](const frame&, std::string&) {},
 };
 
-/// A stack of frames of different sizes in a chain of blocks. A push bumps a pointer;
-/// a block, once allocated, is kept until the stack is destroyed, so pushing and popping
-/// around a block boundary costs nothing after the first time.
+// A stack of frames of different sizes in a chain of blocks. A push bumps a pointer;
+// a block, once allocated, is kept until the stack is destroyed, so pushing and popping
+// around a block boundary costs nothing after the first time.
 class frame_stack {
  public:
   frame_stack() = default;
@@ -82,7 +82,7 @@ class frame_stack {
     constexpr std::size_t size = (sizeof(F) + alignof(std::max_align_t) - 1) &
                                  ~(alignof(std::max_align_t) - 1);
     if (block_ == nullptr || block_->capacity - used_ < size) enter_next_block(size);
-    F* pushed = ::new (block_->data() + used_) F(std::forward<Args>(args)...);
+    F* pushed = construct<F>(std::forward<Args>(args)...);
     pushed->ops = &ops_of<F>;
     pushed->below = top_;
     top_ = pushed;
@@ -133,6 +133,24 @@ class frame_stack {
     next->used_below = used_;
     block_ = next;
     used_ = 0;
+  }
+
+  // Builds a frame at the top; if its constructor throws, the stack is as it was.
+  template <class F, class... Args>
+  F* construct(Args&&... args) {
+    if constexpr (std::is_nothrow_constructible_v<F, Args&&...>) {
+      return ::new (block_->data() + used_) F(std::forward<Args>(args)...);
+    } else {
+      try {
+        return ::new (block_->data() + used_) F(std::forward<Args>(args)...);
+      } catch (...) {
+        if (used_ == 0 && block_->below != nullptr) {  // a block was entered for it
+          used_ = block_->used_below;
+          block_ = block_->below;
+        }
+        throw;
+      }
+    }
   }
 
   static void free_from(block* b) noexcept {

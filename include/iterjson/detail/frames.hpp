@@ -1,7 +1,9 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
+#include <functional>
 #include <iterator>
 #include <optional>
 #include <ranges>
@@ -61,6 +63,7 @@ void append_key_segment(std::string& path, const Key& key) {
   } else if constexpr (null_type<Key>) {
     append_path_segment(path, "null");
   } else if constexpr (std::floating_point<Key>) {
+    if (!std::isfinite(key)) return append_path_segment(path, std::isnan(key) ? "NaN" : key > 0 ? "Infinity" : "-Infinity");
     char text[max_double_chars];
     append_path_segment(path, std::string_view(text, write_finite_float(text, key)));
   } else {
@@ -105,10 +108,11 @@ decltype(auto) member_value(Member& member) {
 
 template <class Key>
 ITERJSON_DETAIL_INLINE void write_key(writer& w, const Key& key) {
-  if constexpr (string_type<Key>) {
+  constexpr value_kind kind = kind_of<Key>();
+  if constexpr (kind == value_kind::string) {
     w.put_string(std::string_view(key));
-  } else if constexpr (std::same_as<Key, bool> || null_type<Key> || std::integral<Key> ||
-                       std::floating_point<Key>) {
+  } else if constexpr (kind == value_kind::boolean || kind == value_kind::null || kind == value_kind::integer ||
+                       kind == value_kind::floating) {
     w.put_scalar_key(key);
   } else {
     static_assert(sizeof(Key) == 0, "iterjson: object keys must be strings, numbers, bools or null");
@@ -133,7 +137,8 @@ concept ordered_like_python = requires {
   typename Map::key_compare;
 } && (std::same_as<typename Map::key_compare, std::less<typename Map::key_type>> ||
       std::same_as<typename Map::key_compare, std::less<>>) &&
-      (string_type<typename Map::key_type> || std::is_arithmetic_v<typename Map::key_type>);
+      ((string_type<typename Map::key_type> && !std::is_pointer_v<typename Map::key_type>) ||
+       std::is_arithmetic_v<typename Map::key_type>);  // std::less on const char* compares addresses
 
 // A map's members gathered and sorted for sort_keys; itself map-like, so it is written by
 // the same object_frame. Members are held by address, or by value when the map hands

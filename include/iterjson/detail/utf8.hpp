@@ -4,7 +4,7 @@
 
 namespace iterjson::detail {
 
-/// One decoded UTF-8 sequence, or the maximal invalid subpart at its place.
+// One decoded UTF-8 sequence, or the maximal invalid subpart at its place.
 struct utf8_sequence {
   char32_t code_point;  // meaningful only when valid
   std::uint8_t length;  // bytes consumed: the sequence, or the maximal invalid subpart

@@ -9,13 +9,14 @@
 #include <tuple>
 #include <type_traits>
 #include <variant>
+#include <vector>
 
 #include "iterjson/detail/config.hpp"
 #include "iterjson/traits.hpp"
 
 namespace iterjson::detail {
 
-/// What a C++ type encodes as, in the order the rules are tried.
+// What a C++ type encodes as, in the order the rules are tried.
 enum class value_kind {
   custom,      // encode_as<T>
   variant,     // variant_traits<T>, std::variant, std::optional, smart pointers
@@ -26,8 +27,8 @@ enum class value_kind {
   floating,
   string,
   object,      // map-like range
-  tuple,       // std::tuple, std::pair
   array,       // any other input range
+  tuple,       // std::tuple, std::pair
   unsupported,
 };
 
@@ -88,7 +89,7 @@ constexpr value_kind kind_of() {
   else if constexpr (has_variant_traits<plain> || std_sum_type<plain>) return value_kind::variant;
   else if constexpr (has_struct_fields<plain>) return value_kind::fields;
   else if constexpr (null_type<plain>) return value_kind::null;
-  else if constexpr (std::same_as<plain, bool>) return value_kind::boolean;
+  else if constexpr (std::same_as<plain, bool> || std::same_as<plain, std::vector<bool>::reference>) return value_kind::boolean;
   else if constexpr (integer_type<plain>) return value_kind::integer;
   else if constexpr (floating_type<plain>) return value_kind::floating;
   else if constexpr (string_type<plain>) return value_kind::string;
@@ -116,12 +117,12 @@ ITERJSON_DETAIL_INLINE void visit_alternative(T& value, F&& f) {
 }
 
 template <class T>
-constexpr bool all_alternatives_are_scalar();
+constexpr bool all_alternatives_self_contained();
 
-/// True when writing a temporary `T` leaves nothing that refers back to it: numbers,
-/// literals and views of strings owned elsewhere. Any other temporary is moved into a
-/// frame of its own first, so a string cut at a chunk boundary or an open container
-/// still has its value.
+// True when writing a temporary `T` leaves nothing that refers back to it: numbers,
+// literals and views of strings owned elsewhere. Any other temporary is moved into a
+// frame of its own first, so a string cut at a chunk boundary or an open container
+// still has its value.
 template <class T>
 constexpr bool is_self_contained() {
   using plain = std::remove_cvref_t<T>;
@@ -135,14 +136,14 @@ constexpr bool is_self_contained() {
     using converted = decltype(encode_as<plain>::convert(std::declval<const plain&>()));
     return !std::is_reference_v<converted> && is_self_contained<converted>();
   } else if constexpr (kind == value_kind::variant) {
-    return all_alternatives_are_scalar<plain>();
+    return all_alternatives_self_contained<plain>();
   } else {
     return false;
   }
 }
 
 template <class T>
-constexpr bool all_alternatives_are_scalar() {
+constexpr bool all_alternatives_self_contained() {
   if constexpr (is_specialization_of<T, std::optional>) {
     return is_self_contained<typename T::value_type>();
   } else if constexpr (is_specialization_of<T, std::variant>) {

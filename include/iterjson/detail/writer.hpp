@@ -14,18 +14,19 @@
 #include "iterjson/detail/engine.hpp"
 #include "iterjson/detail/escape.hpp"
 #include "iterjson/detail/frame_stack.hpp"
+#include "iterjson/detail/value_kind.hpp"
 #include "iterjson/detail/write_number.hpp"
 
 namespace iterjson::detail {
 
-/// What a frame writes with during one step. It copies the engine's window into its own
-/// members, which the compiler keeps in registers: a byte written through a `char*` may
-/// alias anything reachable, so writing through the engine itself would reload the
-/// position after every byte. The position goes back to the engine when a child frame
-/// steps and when the writer ends.
-///
-/// The writers never fail for lack of room: what does not fit is queued in the engine,
-/// in order, and written first next time. A frame checks `stopped()` after each item.
+// What a frame writes with during one step. It copies the engine's window into its own
+// members, which the compiler keeps in registers: a byte written through a `char*` may
+// alias anything reachable, so writing through the engine itself would reload the
+// position after every byte. The position goes back to the engine when a child frame
+// steps and when the writer ends.
+//
+// The writers never fail for lack of room: what does not fit is queued in the engine,
+// in order, and written first next time. A frame checks `stopped()` after each item.
 class writer {
  public:
   explicit writer(engine& e) noexcept
@@ -140,7 +141,7 @@ class writer {
     put_char('"');
     if constexpr (std::same_as<Scalar, bool>) {
       put_bool(key);
-    } else if constexpr (std::same_as<Scalar, std::nullptr_t>) {
+    } else if constexpr (null_type<Scalar>) {
       put_null();
     } else if constexpr (std::floating_point<Scalar>) {
       put_float(key);
