@@ -1,6 +1,8 @@
 #include "iterjson/detail/escape.hpp"
 
+#include <bit>
 #include <random>
+#include <type_traits>
 #include <string>
 #include <string_view>
 
@@ -67,6 +69,28 @@ TEST_CASE("invalid UTF-8 under each policy") {
   CHECK(escape_unit(truncated.data(), truncated.data() + 1, {.invalid_utf8 = utf8_policy::error}).consumed == 0);
   const std::string_view overlong = "\xe0\x80";
   CHECK(escape_unit(overlong.data(), overlong.data() + 2, {}).consumed == 1);
+}
+
+TEST_CASE("the SSE2 and the word-at-a-time block scans agree with a bytewise scan") {
+  using iterjson::detail::scan_mode;
+  std::mt19937_64 random(7);
+  const std::string alphabet = std::string("aZ ~\x7f\"\\\n\x01\x1f\x80\xc3\xe2\xff", 14);
+  auto check = [&]<scan_mode Mode>(std::integral_constant<scan_mode, Mode>) {
+    for (int round = 0; round < 20000; ++round) {
+      char block[16];
+      for (char& c : block) c = random() % 4 == 0 ? alphabet[random() % alphabet.size()] : 'q';
+      unsigned first_stop = 16;
+      for (unsigned i = 0; i < 16 && first_stop == 16; ++i) {
+        if (iterjson::detail::stops_at<Mode>[static_cast<unsigned char>(block[i])]) first_stop = i;
+      }
+      const auto lowest = [](unsigned mask) { return mask == 0 ? 16u : static_cast<unsigned>(std::countr_zero(mask)); };
+      REQUIRE(lowest(iterjson::detail::block_stops<Mode>(block)) == first_stop);
+      REQUIRE(lowest(iterjson::detail::block_stops_by_words<Mode>(block)) == first_stop);
+    }
+  };
+  check(std::integral_constant<scan_mode, scan_mode::blind>{});
+  check(std::integral_constant<scan_mode, scan_mode::checked>{});
+  check(std::integral_constant<scan_mode, scan_mode::ascii>{});
 }
 
 TEST_CASE("the word-at-a-time scan agrees with the bytewise scan") {

@@ -63,8 +63,7 @@ ITERJSON_DETAIL_INLINE std::uint64_t word_stops(std::uint64_t word) noexcept {
   return found;
 }
 
-// Eight bytes, the first in the lowest: the order every word test here assumes. Words
-// are only tested; what is written out is always copied from the source bytes.
+// Eight bytes, the first in the lowest: the order every word test here assumes.
 inline std::uint64_t load_word8(const char* p) noexcept {
   std::uint64_t word;
   std::memcpy(&word, p, 8);
@@ -82,7 +81,31 @@ inline std::uint32_t load_word(const char* p) noexcept {
          static_cast<std::uint32_t>(b[2]) << 16 | static_cast<std::uint32_t>(b[3]) << 24;
 }
 
-// Bit i set where byte i of the 16 at `p` stops the scan.
+// Writes the Size bytes a word was loaded from (at `from`) to `out`: the word itself on
+// a little-endian machine, where it holds them in order, saving a second load.
+template <std::size_t Size, class Word>
+inline void store_loaded(char* out, Word word, const char* from) noexcept {
+  if constexpr (std::endian::native == std::endian::little) {
+    std::memcpy(out, &word, Size);
+  } else {
+    std::memcpy(out, from, Size);
+  }
+}
+
+// Bit i set where byte i of the 16 at `p` stops the scan, a word of eight at a time:
+// the portable way, and the plain path the SSE2 one is tested against.
+template <scan_mode Mode>
+inline unsigned block_stops_by_words(const char* p) noexcept {
+  auto lowest_flags = [](std::uint64_t found) {  // exact up to the lowest flag: keep that
+    return found == 0 ? 0u : 1u << (std::countr_zero(found) / 8);
+  };
+  const unsigned first = lowest_flags(word_stops<Mode>(load_word8(p)));
+  if (first != 0) return first;
+  return lowest_flags(word_stops<Mode>(load_word8(p + 8))) << 8;
+}
+
+// Bit i set where byte i of the 16 at `p` stops the scan. Only the lowest set bit is
+// sure to be exact: scans use nothing else.
 template <scan_mode Mode>
 inline unsigned block_stops(const char* p) noexcept {
 #ifdef ITERJSON_DETAIL_SSE2
@@ -97,14 +120,7 @@ inline unsigned block_stops(const char* p) noexcept {
   if constexpr (Mode == scan_mode::ascii) stops = _mm_or_si128(stops, _mm_cmpeq_epi8(bytes, _mm_set1_epi8(0x7F)));
   return static_cast<unsigned>(_mm_movemask_epi8(stops));
 #else
-  auto gather = [](std::uint64_t found) {  // the top bit of each byte, as 8 mask bits
-    unsigned mask = 0;
-    for (int i = 0; i < 8; ++i) mask |= static_cast<unsigned>((found >> (8 * i + 7)) & 1u) << i;
-    return mask;
-  };
-  const std::uint64_t first = word_stops<Mode>(load_word8(p));
-  if (first != 0) return gather(first);
-  return gather(word_stops<Mode>(load_word8(p + 8))) << 8;
+  return block_stops_by_words<Mode>(p);
 #endif
 }
 
@@ -113,18 +129,20 @@ inline unsigned block_stops(const char* p) noexcept {
 template <scan_mode Mode>
 ITERJSON_DETAIL_INLINE bool copy_clean_tail(char* out, const char* p, std::size_t size) noexcept {
   if (size >= 8) {
-    if ((word_stops<Mode>(load_word8(p)) | word_stops<Mode>(load_word8(p + size - 8))) != 0) return false;
-    std::memcpy(out, p, 8);
-    std::memcpy(out + size - 8, p + size - 8, 8);
+    const std::uint64_t head = load_word8(p);
+    const std::uint64_t tail = load_word8(p + size - 8);
+    if ((word_stops<Mode>(head) | word_stops<Mode>(tail)) != 0) return false;
+    store_loaded<8>(out, head, p);
+    store_loaded<8>(out + size - 8, tail, p + size - 8);
     return true;
   }
   if (size >= 4) {
     constexpr std::uint64_t clean_filler = 0x6161616100000000ull;  // "aaaa" above the bytes
-    if ((word_stops<Mode>(load_word(p) | clean_filler) | word_stops<Mode>(load_word(p + size - 4) | clean_filler)) != 0) {
-      return false;
-    }
-    std::memcpy(out, p, 4);
-    std::memcpy(out + size - 4, p + size - 4, 4);
+    const std::uint32_t head = load_word(p);
+    const std::uint32_t tail = load_word(p + size - 4);
+    if ((word_stops<Mode>(head | clean_filler) | word_stops<Mode>(tail | clean_filler)) != 0) return false;
+    store_loaded<4>(out, head, p);
+    store_loaded<4>(out + size - 4, tail, p + size - 4);
     return true;
   }
   for (std::size_t i = 0; i < size; ++i) {
@@ -309,7 +327,7 @@ escaped_string escape_string(char* out, const char* p, const char* limit, const 
         if (end - p >= 8) {
           const std::uint64_t pair = load_word8(p);
           if (starts_with_two_3_byte_sequences(pair)) {
-            std::memcpy(out, p, 8);  // room allows it; 6 bytes count
+            store_loaded<8>(out, pair, p);  // room allows it; 6 bytes count
             out += 6;
             p += 6;
             if (p >= limit) return {out, p, nullptr};
@@ -318,8 +336,9 @@ escaped_string escape_string(char* out, const char* p, const char* limit, const 
         }
         unsigned length = 0;
         if (end - p >= 4) {
-          length = valid_sequence_length(load_word(p));
-          std::memcpy(out, p, 4);  // room allows it; only `length` bytes count
+          const std::uint32_t word = load_word(p);
+          length = valid_sequence_length(word);
+          store_loaded<4>(out, word, p);  // room allows it; only `length` bytes count
         }
         if (length == 0) {
           const utf8_sequence sequence = decode_utf8(p, end);
