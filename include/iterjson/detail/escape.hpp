@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 #include "iterjson/detail/config.hpp"
 #include "iterjson/detail/utf8.hpp"
@@ -33,6 +34,17 @@ struct string_rules {
     return invalid_utf8 == utf8_policy::verbatim ? scan_mode::blind : scan_mode::checked;
   }
 };
+
+// Calls f with the scan mode as a compile-time constant: each mode gets its own loops.
+template <class F>
+ITERJSON_DETAIL_INLINE decltype(auto) with_scan_mode(scan_mode mode, F&& f) {
+  switch (mode) {
+    case scan_mode::blind: return f(std::integral_constant<scan_mode, scan_mode::blind>{});
+    case scan_mode::ascii: return f(std::integral_constant<scan_mode, scan_mode::ascii>{});
+    case scan_mode::checked: break;
+  }
+  return f(std::integral_constant<scan_mode, scan_mode::checked>{});
+}
 
 // For each byte, whether a scan in that mode stops at it.
 template <scan_mode Mode>
@@ -190,12 +202,7 @@ const char* clean_prefix(const char* p, const char* limit, const char* end) noex
 }
 
 inline const char* clean_prefix(const char* p, const char* limit, const char* end, string_rules rules) noexcept {
-  switch (rules.mode()) {
-    case scan_mode::blind: return clean_prefix<scan_mode::blind>(p, limit, end);
-    case scan_mode::checked: return clean_prefix<scan_mode::checked>(p, limit, end);
-    case scan_mode::ascii: return clean_prefix<scan_mode::ascii>(p, limit, end);
-  }
-  return p;
+  return with_scan_mode(rules.mode(), [&](auto mode) { return clean_prefix<decltype(mode)::value>(p, limit, end); });
 }
 
 // The text that replaces one unit a clean prefix stopped at.
@@ -362,12 +369,7 @@ escaped_string escape_string(char* out, const char* p, const char* limit, const 
 
 inline escaped_string escape_string(char* out, const char* p, const char* limit, const char* end,
                                     string_rules rules) noexcept {
-  switch (rules.mode()) {
-    case scan_mode::blind: return escape_string<scan_mode::blind>(out, p, limit, end, rules);
-    case scan_mode::checked: return escape_string<scan_mode::checked>(out, p, limit, end, rules);
-    case scan_mode::ascii: return escape_string<scan_mode::ascii>(out, p, limit, end, rules);
-  }
-  return {out, p, nullptr};
+  return with_scan_mode(rules.mode(), [&](auto mode) { return escape_string<decltype(mode)::value>(out, p, limit, end, rules); });
 }
 
 }  // namespace iterjson::detail

@@ -412,7 +412,7 @@ class product_frame
   }
 
   ITERJSON_DETAIL_INLINE void write_item(writer& w, bool first) {
-    sort_keys_ = w.sort_keys();
+    if (first) sort_keys_ = w.sort_keys();
     w.begin_item(first);
     with_index<count>(member_index(), [&](auto i) ITERJSON_DETAIL_INLINE_LAMBDA {
       if constexpr (AsObject) {

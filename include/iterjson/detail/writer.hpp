@@ -127,11 +127,7 @@ class writer {
   }
 
   ITERJSON_DETAIL_INLINE void put_string(std::string_view text) {
-    switch (mode_) {
-      case scan_mode::blind: return put_string_as<scan_mode::blind>(text);
-      case scan_mode::checked: return put_string_as<scan_mode::checked>(text);
-      case scan_mode::ascii: return put_string_as<scan_mode::ascii>(text);
-    }
+    with_scan_mode(mode_, [&](auto mode) ITERJSON_DETAIL_INLINE_LAMBDA { put_string_as<decltype(mode)::value>(text); });
   }
 
   // Keys that are not text are written as Python writes them: numbers in their JSON
