@@ -249,27 +249,53 @@ class shared_frame : public frame {
   std::unordered_set<const void*>* open_values_ = nullptr;
 };
 
+// How a container is delimited: brackets around items set apart by the item separator,
+// or, for a stream of top-level values (framing/value_stream.hpp), a prefix and a suffix per value.
+template <char Open, char Close>
+struct brackets {
+  ITERJSON_DETAIL_INLINE static void open(writer& w) { w.open_container(Open); }
+  ITERJSON_DETAIL_INLINE static void begin_item(writer& w, bool first) { w.begin_item(first); }
+  ITERJSON_DETAIL_INLINE static void close(writer& w, bool had_items) { w.close_container(Close, had_items); }
+};
+
+template <class Format>
+struct framed_values {
+  static void open(writer& w) {
+    if (!w.at_top_level()) w.fail("a stream of values must be the encoder's root value");
+    if (w.indenting()) w.fail("a stream of values is written compactly: options::indent must be negative");
+  }
+  ITERJSON_DETAIL_INLINE static void begin_item(writer& w, bool first) {
+    if (!first && !Format::suffix.empty()) w.put_json_text(Format::suffix);
+    if (!Format::prefix.empty()) w.put_json_text(Format::prefix);
+  }
+  ITERJSON_DETAIL_INLINE static void close(writer& w, bool had_items) {
+    if (had_items && !Format::suffix.empty()) w.put_json_text(Format::suffix);
+  }
+};
+
 // What every container frame does: open, write items one at a time, stopping after any
 // of them when the window is full or a child frame was pushed, close, pop. `Kind`
-// supplies the items: at_end(), advance(), write_item(writer&, bool first). Its cursor
+// supplies the items: at_end(), advance(), write_item(writer&). Its cursor
 // stays on the item being written until the next step, so an error's path names it.
-template <class Kind, char Open, char Close>
+template <class Kind, class Layout>
 class container_frame : public frame {
  public:
   void step(engine& e) {
     writer w(e);
     auto& kind = static_cast<Kind&>(*this);
     if (!started_) {
-      w.open_container(Open);  // may throw for depth: the path then ends at this value
+      Layout::open(w);  // may throw for depth: the path then ends at this value
       started_ = true;
       if (kind.at_end()) return close(w, false);
-      kind.write_item(w, true);
+      Layout::begin_item(w, true);
+      kind.write_item(w);
       if (w.stopped(*this)) return;
     }
     for (;;) {
       kind.advance();
       if (kind.at_end()) return close(w, true);
-      kind.write_item(w, false);
+      Layout::begin_item(w, false);
+      kind.write_item(w);
       if (w.stopped(*this)) return;
     }
   }
@@ -279,18 +305,18 @@ class container_frame : public frame {
 
  private:
   ITERJSON_DETAIL_INLINE void close(writer& w, bool had_items) {
-    w.close_container(Close, had_items);
+    Layout::close(w, had_items);
     w.pop();
   }
 };
 
 // An array from any input range.
-template <class Range>
-class array_frame : public container_frame<array_frame<Range>, '[', ']'> {
+template <class Range, class Layout = brackets<'[', ']'>>
+class array_frame : public container_frame<array_frame<Range, Layout>, Layout> {
   using iterator = std::ranges::iterator_t<Range&>;
   using sentinel = std::ranges::sentinel_t<Range&>;
   using reference = std::ranges::range_reference_t<Range&>;
-  friend class container_frame<array_frame, '[', ']'>;
+  friend class container_frame<array_frame, Layout>;
 
  public:
   explicit array_frame(Range& range) : it_(std::ranges::begin(range)), end_(std::ranges::end(range)) {}
@@ -305,8 +331,7 @@ class array_frame : public container_frame<array_frame<Range>, '[', ']'> {
     ++it_;
     ++index_;
   }
-  ITERJSON_DETAIL_INLINE void write_item(writer& w, bool first) {
-    w.begin_item(first);
+  ITERJSON_DETAIL_INLINE void write_item(writer& w) {
     reference element = *it_;
     write_value<!std::is_reference_v<reference>>(w, element);
   }
@@ -318,13 +343,13 @@ class array_frame : public container_frame<array_frame<Range>, '[', ']'> {
 
 // An object from a map-like range of key and value pairs.
 template <class Map>
-class object_frame : public container_frame<object_frame<Map>, '{', '}'> {
+class object_frame : public container_frame<object_frame<Map>, brackets<'{', '}'>> {
   using iterator = std::ranges::iterator_t<Map&>;
   using sentinel = std::ranges::sentinel_t<Map&>;
   using reference = std::ranges::range_reference_t<Map&>;
   static constexpr bool holds_member = !std::is_reference_v<reference>;
   struct no_member {};
-  friend class container_frame<object_frame, '{', '}'>;
+  friend class container_frame<object_frame, brackets<'{', '}'>>;
 
  public:
   explicit object_frame(Map& map) : it_(std::ranges::begin(map)), end_(std::ranges::end(map)) {}
@@ -341,8 +366,7 @@ class object_frame : public container_frame<object_frame<Map>, '{', '}'> {
  private:
   [[nodiscard]] bool at_end() const { return it_ == end_; }
   void advance() { ++it_; }
-  ITERJSON_DETAIL_INLINE void write_item(writer& w, bool first) {
-    w.begin_item(first);
+  ITERJSON_DETAIL_INLINE void write_item(writer& w) {
     if constexpr (holds_member) {
       write_member(w, member_.emplace(*it_));  // a temporary member is kept while written
     } else {
@@ -373,9 +397,11 @@ ITERJSON_DETAIL_INLINE void with_index(std::size_t index, F&& f) {
 
 // A fixed list of members of different types: a tuple as an array, or a struct listed
 // with ITERJSON_FIELDS as an object.
+template <bool AsObject>
+using product_brackets = std::conditional_t<AsObject, brackets<'{', '}'>, brackets<'[', ']'>>;
+
 template <class T, bool AsObject>
-class product_frame
-    : public container_frame<product_frame<T, AsObject>, AsObject ? '{' : '[', AsObject ? '}' : ']'> {
+class product_frame : public container_frame<product_frame<T, AsObject>, product_brackets<AsObject>> {
   using plain = std::remove_cv_t<T>;
   static constexpr std::size_t count = [] {
     if constexpr (AsObject) {
@@ -384,7 +410,7 @@ class product_frame
       return std::tuple_size_v<plain>;
     }
   }();
-  friend class container_frame<product_frame, AsObject ? '{' : '[', AsObject ? '}' : ']'>;
+  friend class container_frame<product_frame, product_brackets<AsObject>>;
 
  public:
   explicit product_frame(T& value) : value_(&value) {}
@@ -411,9 +437,8 @@ class product_frame
     return position_;
   }
 
-  ITERJSON_DETAIL_INLINE void write_item(writer& w, bool first) {
-    if (first) sort_keys_ = w.sort_keys();
-    w.begin_item(first);
+  ITERJSON_DETAIL_INLINE void write_item(writer& w) {
+    if (position_ == 0) sort_keys_ = w.sort_keys();
     with_index<count>(member_index(), [&](auto i) ITERJSON_DETAIL_INLINE_LAMBDA {
       if constexpr (AsObject) {
         const auto& field = std::get<i()>(struct_fields<plain>::members);
@@ -447,6 +472,9 @@ ITERJSON_DETAIL_INLINE void write_value(writer& w, T& value) {
   constexpr value_kind kind = kind_of<T>();
   if constexpr (Owned && !is_self_contained<plain>()) {
     w.push<value_frame<plain>>(std::move(value));
+  } else if constexpr (kind == value_kind::stream) {
+    using range = std::remove_reference_t<decltype((value.values))>;
+    w.push_and_step<array_frame<range, framed_values<typename plain::format>>>(value.values);
   } else if constexpr (kind == value_kind::custom) {
     decltype(auto) converted = encode_as<plain>::convert(value);
     write_value<!std::is_reference_v<decltype(converted)>>(w, converted);

@@ -12,12 +12,14 @@
 #include <vector>
 
 #include "iterjson/detail/config.hpp"
+#include "iterjson/framing/value_stream.hpp"
 #include "iterjson/traits.hpp"
 
 namespace iterjson::detail {
 
 // What a C++ type encodes as, in the order the rules are tried.
 enum class value_kind {
+  stream,      // value_stream: top-level values, each framed
   custom,      // encode_as<T>
   variant,     // variant_traits<T>, std::variant, std::optional, smart pointers
   fields,      // ITERJSON_FIELDS
@@ -85,7 +87,8 @@ template <class T>
 constexpr value_kind kind_of() {
   using plain = std::remove_cvref_t<T>;
   using object = std::remove_reference_t<T>;
-  if constexpr (has_encode_as<plain>) return value_kind::custom;
+  if constexpr (is_specialization_of<plain, value_stream>) return value_kind::stream;
+  else if constexpr (has_encode_as<plain>) return value_kind::custom;
   else if constexpr (has_variant_traits<plain> || std_sum_type<plain>) return value_kind::variant;
   else if constexpr (has_struct_fields<plain>) return value_kind::fields;
   else if constexpr (null_type<plain>) return value_kind::null;

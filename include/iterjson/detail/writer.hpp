@@ -74,6 +74,8 @@ class writer {
   }
 
   [[nodiscard]] ITERJSON_DETAIL_INLINE bool sort_keys() const noexcept { return engine_.sort_keys(); }
+  [[nodiscard]] bool indenting() const noexcept { return indenting_; }
+  [[nodiscard]] bool at_top_level() const noexcept { return engine_.depth_ == 0; }
   [[noreturn]] ITERJSON_DETAIL_INLINE void fail(const std::string& reason) { engine_.fail(reason); }
 
   // --- layout --------------------------------------------------------------------------
