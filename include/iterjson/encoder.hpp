@@ -61,7 +61,7 @@ class encoder {
   /// The next slice of text: at most `chunk_size` bytes, valid until the next call on
   /// this encoder. A long string that needs no escaping is handed out in place, without
   /// a copy. Empty only when the text has ended: `done()` is then true. (Every JSON
-  /// value has text; only an empty stream of values, `framing/`, has none at all.)
+  /// value has text; only an empty stream of values, `framing.hpp`, has none at all.)
   std::string_view next() { return engine_ ? engine_->next_slice() : std::string_view(); }
 
   /// Writes the next bytes into `buffer`: exactly `size` of them, or fewer at the end.

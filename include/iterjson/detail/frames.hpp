@@ -250,7 +250,7 @@ class shared_frame : public frame {
 };
 
 // How a container is delimited: brackets around items set apart by the item separator,
-// or, for a stream of top-level values (framing/value_stream.hpp), a prefix and a suffix per value.
+// or, for a stream of top-level values (framing.hpp), a prefix and a suffix per value.
 template <char Open, char Close>
 struct brackets {
   ITERJSON_DETAIL_INLINE static void open(writer& w) { w.open_container(Open); }

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "iterjson/detail/config.hpp"
-#include "iterjson/framing/value_stream.hpp"
+#include "iterjson/framing.hpp"
 #include "iterjson/traits.hpp"
 
 namespace iterjson::detail {

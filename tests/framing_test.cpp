@@ -1,4 +1,4 @@
-#include "iterjson/framing/ndjson.hpp"
+#include "iterjson/framing.hpp"
 
 #include <cstddef>
 #include <limits>
@@ -88,4 +88,17 @@ TEST_CASE("an element that fails names its line") {
   const std::vector<double> values{1.0, std::numeric_limits<double>::quiet_NaN()};
   CHECK_THROWS_WITH_AS(iterjson::to_string(iterjson::ndjson(values)),
                        "NaN is not allowed by nan_policy::error at \"/1\"", iterjson::encode_error);
+}
+
+TEST_CASE("http_chunked writes a chunk header right before the payload") {
+  CHECK(iterjson::http_chunked::header_room(0xf) == 3);
+  CHECK(iterjson::http_chunked::header_room(0x10) == 4);
+  CHECK(iterjson::http_chunked::header_room(16 * 1024) == 6);
+  for (const auto& [size, header] : std::vector<std::pair<std::size_t, std::string>>{
+           {1, "1\r\n"}, {0xa, "a\r\n"}, {0x10, "10\r\n"}, {16 * 1024, "4000\r\n"}, {0xbeef, "beef\r\n"}}) {
+    char buffer[16] = {};
+    char* payload = buffer + 10;
+    char* start = iterjson::http_chunked::write_header_before(payload, size);
+    CHECK(std::string(start, payload) == header);
+  }
 }
