@@ -1,0 +1,131 @@
+#pragma once
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstddef>
+#include <span>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+#include "iterjson/driver.hpp"
+
+namespace iterjson {
+
+/// Makes `fd` non-blocking and, if it is a TCP socket, turns off Nagle's algorithm:
+/// the driver already gathers text into blocks, and Nagle would only hold back the last.
+inline std::error_code prepare_stream_fd(int fd) noexcept {
+  const int flags = ::fcntl(fd, F_GETFL);
+  if (flags == -1 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1) return {errno, std::system_category()};
+  const int on = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);  // fails harmlessly on other fds
+  return {};
+}
+
+/// A `stream_driver` on a non-blocking file descriptor, for any loop built on poll or
+/// epoll, a hand-written one included. Writes go out with `sendmsg(MSG_NOSIGNAL)`, so a
+/// closed peer is `EPIPE`, not SIGPIPE (with `writev` on an fd that is not a socket,
+/// where the process must ignore SIGPIPE itself). `EPIPE` and `ECONNRESET` end the
+/// stream as the peer's error.
+///
+/// The loop's part, on each pass:
+/// - watch the fd for writing while `wants_writable()`, and call `on_writable()` when
+///   poll reports it writable or in error;
+/// - call `on_turn()` when `wants_turn()`, after the other ready events (poll with a
+///   zero timeout while any stream wants a turn).
+///
+/// The fd stays the caller's: the stream neither closes it nor reads from it. Destroy
+/// the stream before closing the fd, from the loop's thread.
+class posix_stream final : public byte_sink {
+ public:
+  /// Prepares `fd` with `prepare_stream_fd`; throws `std::system_error` if it cannot.
+  explicit posix_stream(int fd, const stream_options& opts = {}) : fd_(fd), driver_(*this, opts) {
+    if (const std::error_code error = prepare_stream_fd(fd)) throw std::system_error(error, "iterjson::posix_stream");
+  }
+
+  [[nodiscard]] stream_driver& driver() noexcept { return driver_; }
+  [[nodiscard]] int fd() const noexcept { return fd_; }
+  [[nodiscard]] bool wants_writable() const noexcept { return !unwritten_.empty(); }
+  [[nodiscard]] bool wants_turn() const noexcept { return turn_wanted_; }
+
+  /// The fd is writable or in error: writes what waits, reporting to the driver.
+  void on_writable() {
+    if (unwritten_.empty()) return;
+    const write_result result = write_now(unwritten_);
+    consume(result.written);
+    if (result.error) {
+      unwritten_.clear();  // the stream is over: nothing more goes out
+      return driver_.on_peer_error(result.error);
+    }
+    if (result.written != 0) driver_.on_written(result.written);
+  }
+
+  /// The turn asked for: the driver produces its next blocks.
+  void on_turn() {
+    turn_wanted_ = false;
+    driver_.on_turn();
+  }
+
+  write_result write(std::span<const std::string_view> blocks) override {
+    if (!unwritten_.empty()) {  // keep the order: after what waits for writable
+      unwritten_.insert(unwritten_.end(), blocks.begin(), blocks.end());
+      return {};
+    }
+    const write_result result = write_now(blocks);
+    if (!result.error) {
+      unwritten_.assign(blocks.begin(), blocks.end());
+      consume(result.written);
+    }
+    return result;
+  }
+
+  void request_turn() override { turn_wanted_ = true; }
+
+ private:
+  // One sendmsg (or writev) of as many blocks as one call takes. EAGAIN writes nothing.
+  write_result write_now(std::span<const std::string_view> blocks) {
+    iovec parts[64];
+    const std::size_t count = std::min(blocks.size(), std::size(parts));
+    for (std::size_t i = 0; i != count; ++i) parts[i] = {const_cast<char*>(blocks[i].data()), blocks[i].size()};
+    ssize_t n = -1;
+    if (is_socket_) {
+      msghdr message{};
+      message.msg_iov = parts;
+      message.msg_iovlen = count;
+      do n = ::sendmsg(fd_, &message, MSG_NOSIGNAL);
+      while (n == -1 && errno == EINTR);
+      if (n == -1 && errno == ENOTSOCK) is_socket_ = false;
+    }
+    if (!is_socket_) {
+      do n = ::writev(fd_, parts, static_cast<int>(count));
+      while (n == -1 && errno == EINTR);
+    }
+    if (n >= 0) return {static_cast<std::size_t>(n), {}};
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return {};
+    return {0, {errno, std::system_category()}};
+  }
+
+  // Drops the first `bytes` of what waits.
+  void consume(std::size_t bytes) {
+    auto it = unwritten_.begin();
+    for (; it != unwritten_.end() && bytes >= it->size(); ++it) bytes -= it->size();
+    if (it != unwritten_.end()) it->remove_prefix(bytes);
+    unwritten_.erase(unwritten_.begin(), it);
+  }
+
+  int fd_;
+  bool is_socket_ = true;
+  bool turn_wanted_ = false;
+  std::vector<std::string_view> unwritten_;  // handed over, not yet written: the driver's memory
+  stream_driver driver_;
+};
+
+}  // namespace iterjson

@@ -1,0 +1,460 @@
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include "iterjson/encoder.hpp"
+#include "iterjson/framing.hpp"
+
+namespace iterjson {
+
+/// What a sink's write did at once: the bytes it wrote, and the error that stopped it.
+struct write_result {
+  std::size_t written = 0;
+  std::error_code error{};
+};
+
+/// Where a `stream_driver` writes: one connection of an event loop. An adapter implements
+/// these two calls and reports back to the driver; `adapters/posix.hpp` is a complete
+/// one in under a hundred lines.
+///
+/// The contract:
+/// - `write(blocks)` starts writing `blocks`, in order, after all bytes given before. It
+///   may write some at once, and says how many in `write_result::written`. The rest stays
+///   valid, owned by the driver, until the adapter reports it with
+///   `stream_driver::on_written(bytes)`, in order, from a callback of the loop. A write
+///   error found at once goes in `write_result::error`; one found later is reported with
+///   `stream_driver::on_peer_error(error)`. Either ends the stream.
+/// - `request_turn()` asks the loop to call `stream_driver::on_turn()` soon, from a
+///   callback of its own, after giving other events their turn (libuv's idle handle,
+///   `asio::post`, an active libevent event, the next pass of a poll loop).
+/// - Neither may call into the driver before returning. The driver in turn never calls
+///   the sink nor the completion handler from inside `start`, `pause`, `resume`, `flush`
+///   or `stop`.
+/// - A sink whose peer goes away without a write failing (a read side that ends, say)
+///   reports it with `on_peer_error` too.
+/// - The driver must stay alive until every byte it handed over was reported or the
+///   loop will never touch those bytes again (the connection is closed and its callbacks
+///   have run).
+class byte_sink {
+ public:
+  virtual write_result write(std::span<const std::string_view> blocks) = 0;
+  virtual void request_turn() = 0;
+
+ protected:
+  byte_sink() = default;
+  byte_sink(const byte_sink&) = default;
+  byte_sink& operator=(const byte_sink&) = default;
+  ~byte_sink() = default;
+};
+
+/// How the bytes of a stream are wrapped on the wire.
+enum class transfer_framing {
+  none,          ///< the text as it is
+  http_chunked,  ///< one HTTP/1.1 chunk per block, and the last chunk at the end
+};
+
+/// How a `stream_driver` paces a stream. The defaults suit a TCP connection.
+struct stream_options {
+  /// Bytes per block, chunk framing included: text is gathered into blocks of this size
+  /// and a block is written when full, at the end, or on `flush()`. Coalescing avoids
+  /// tiny writes, tiny packets and tiny HTTP chunks.
+  std::size_t block_size = 16 * 1024;
+  /// The most bytes the driver holds at once: blocks handed to the sink and not yet
+  /// reported written, plus the block being filled. At least `block_size`.
+  std::size_t high_water = 64 * 1024;
+  /// A turn gives the loop back control after producing this many bytes...
+  std::size_t turn_bytes = 64 * 1024;
+  /// ...or after this long, whichever comes first. Checked every `turn_step` bytes.
+  std::chrono::nanoseconds turn_time = std::chrono::milliseconds(1);
+  std::size_t turn_step = 4 * 1024;
+  transfer_framing framing = transfer_framing::none;
+};
+
+/// Error codes of a stream that did not end with its peer.
+enum class stream_errc {
+  encode_failed = 1,  ///< the encoder threw; `stream_end::exception` holds what
+};
+
+/// The category of `stream_errc`.
+inline const std::error_category& stream_category() noexcept {
+  struct category final : std::error_category {
+    [[nodiscard]] const char* name() const noexcept override { return "iterjson.stream"; }
+    [[nodiscard]] std::string message(int code) const override {
+      return code == static_cast<int>(stream_errc::encode_failed) ? "the encoder failed" : "unknown stream error";
+    }
+  };
+  static const category instance;
+  return instance;
+}
+
+/// Makes a `std::error_code` of a `stream_errc`.
+inline std::error_code make_error_code(stream_errc code) noexcept {
+  return {static_cast<int>(code), stream_category()};
+}
+
+}  // namespace iterjson
+
+template <>
+struct std::is_error_code_enum<iterjson::stream_errc> : std::true_type {};
+
+namespace iterjson {
+
+/// How a stream ended, as its completion handler hears it, once.
+struct stream_end {
+  /// Empty when every byte was written; else `stream_errc::encode_failed` or the peer's
+  /// error (`EPIPE`, `ECONNRESET`, ..., in the loop's own category).
+  std::error_code error{};
+  /// For `encode_failed`: the exception the encoder threw, an `encode_error` or a user's.
+  std::exception_ptr exception{};
+
+  [[nodiscard]] bool ok() const noexcept { return !error; }
+  /// The error in words: the encoder's message for `encode_failed`.
+  [[nodiscard]] std::string message() const {
+    if (exception) {
+      try {
+        std::rethrow_exception(exception);
+      } catch (const std::exception& e) {
+        return e.what();
+      } catch (...) {
+        return "unknown exception";
+      }
+    }
+    return error ? error.message() : "ok";
+  }
+};
+
+/// What a driver has done so far; all of it since construction.
+struct stream_stats {
+  std::uint64_t text_bytes = 0;     ///< bytes of JSON text the encoders produced
+  std::uint64_t bytes_written = 0;  ///< bytes the sink reported written, framing included
+  std::uint64_t writes = 0;         ///< calls of `byte_sink::write`
+  std::uint64_t turns = 0;          ///< calls of `on_turn` that produced
+  std::size_t bytes_held = 0;       ///< bytes held now: in flight plus the block being filled
+  std::size_t peak_bytes_held = 0;  ///< the most ever held at once
+  std::chrono::nanoseconds longest_turn{};
+};
+
+/// Drives an `encoder` into a `byte_sink` from an event loop, the way Twisted's
+/// `cooperate` drives a producer: text is gathered into blocks, at most `high_water`
+/// bytes are held at once, and each turn of the loop produces at most `turn_bytes`
+/// bytes or `turn_time` before giving the loop back. A push producer: `pause()`,
+/// `resume()`, `stop()`.
+///
+/// ```cpp
+/// driver.start(iterjson::encoder(std::move(rows)), [](const iterjson::stream_end& end) {
+///   if (!end.ok()) log(end.message());
+/// });
+/// ```
+///
+/// One stream at a time; once it ended, `start` may begin the next (a keep-alive HTTP
+/// connection sends response after response). Single-threaded: call it from the loop's
+/// thread only.
+class stream_driver {
+ public:
+  using completion_handler = std::function<void(const stream_end&)>;
+
+  /// A driver writing to `sink`, which must outlive it. Throws `std::invalid_argument`
+  /// for a zero block or turn step, a block too small for its framing, or a high-water
+  /// mark below one block.
+  explicit stream_driver(byte_sink& sink, const stream_options& opts = {}) : sink_(sink), options_(opts) {
+    header_room_ = opts.framing == transfer_framing::http_chunked ? http_chunked::header_room(opts.block_size) : 0;
+    trailer_room_ = opts.framing == transfer_framing::http_chunked ? http_chunked::chunk_end.size() : 0;
+    if (opts.turn_step == 0 || opts.block_size <= header_room_ + trailer_room_) {
+      throw std::invalid_argument("iterjson::stream_options: block_size and turn_step must hold some text");
+    }
+    if (opts.high_water < opts.block_size) {
+      throw std::invalid_argument("iterjson::stream_options: high_water must be at least block_size");
+    }
+  }
+
+  stream_driver(const stream_driver&) = delete;
+  stream_driver& operator=(const stream_driver&) = delete;
+
+  /// Starts a stream: `prefix` (bytes written as they are, before the text and outside
+  /// any framing, such as HTTP headers), then the text of `text`. Production begins on a
+  /// turn the driver requests; `on_end` runs once when the stream ends, unless `stop()`
+  /// comes first. Throws `std::logic_error` while another stream is under way.
+  void start(encoder text, completion_handler on_end, std::string_view prefix = {}) {
+    if (state_ != state::idle) throw std::logic_error("iterjson::stream_driver: a stream is under way");
+    encoder_.emplace(std::move(text));
+    on_end_ = std::move(on_end);
+    if (!prefix.empty()) {
+      auto copy = std::make_unique<char[]>(prefix.size());
+      std::memcpy(copy.get(), prefix.data(), prefix.size());
+      ready_.push_back({{copy.get(), prefix.size()}, std::move(copy), false});
+      hold(prefix.size());
+    }
+    state_ = state::producing;
+    want_turn();
+  }
+
+  /// Stops producing until `resume()`. Bytes already handed to the sink still go out.
+  void pause() noexcept { paused_ = true; }
+
+  /// Produces again after `pause()`, from the next turn.
+  void resume() {
+    if (!paused_) return;
+    paused_ = false;
+    if (state_ == state::producing) want_turn();
+  }
+
+  /// Hands the block being filled to the sink on the next turn, even if not full.
+  void flush() {
+    if (state_ != state::producing) return;
+    flush_ = true;
+    want_turn();
+  }
+
+  /// Ends the stream for good, at once: nothing more is produced or written, and no
+  /// handler runs, the completion handler included. Bytes already handed to the sink may
+  /// still be written; their memory lives until reported or until the driver dies.
+  void stop() noexcept {
+    if (state_ == state::idle) return;
+    end_stream();
+    state_ = state::stopped;
+  }
+
+  /// True while a stream is under way: started, and neither ended nor stopped.
+  [[nodiscard]] bool active() const noexcept { return state_ == state::producing || state_ == state::finishing; }
+  [[nodiscard]] bool paused() const noexcept { return paused_; }
+  [[nodiscard]] const stream_stats& stats() const noexcept { return stats_; }
+  [[nodiscard]] const stream_options& options() const noexcept { return options_; }
+
+  // --- called by the adapter, from loop callbacks ---------------------------------------
+
+  /// A turn the driver requested: produces up to the turn's budget and the high-water
+  /// mark, and hands what is ready to the sink in one write.
+  void on_turn() {
+    turn_requested_ = false;
+    if (state_ != state::producing || paused_) return;
+    ++stats_.turns;
+    const auto began = clock::now();
+    std::size_t produced = 0;
+    for (;;) {
+      if (!filling_ && !start_block()) break;  // held bytes at the high-water mark
+      const std::size_t room = std::min(options_.turn_step, static_cast<std::size_t>(block_end() - fill_));
+      std::size_t n = 0;
+      try {
+        n = encoder_->read(fill_, room);
+      } catch (...) {
+        return fail_encoding(std::current_exception());
+      }
+      fill_ += n;
+      produced += n;
+      stats_.text_bytes += n;
+      if (encoder_->done()) {
+        finish_text();
+        break;
+      }
+      if (fill_ == block_end()) seal_block();
+      if (produced >= options_.turn_bytes || clock::now() - began >= options_.turn_time) {
+        want_turn();
+        break;
+      }
+    }
+    if (flush_ && filling_ && fill_ != payload_begin()) seal_block();
+    flush_ = false;
+    stats_.longest_turn = std::max(stats_.longest_turn, std::chrono::nanoseconds(clock::now() - began));
+    submit();
+  }
+
+  /// `bytes` more of the bytes handed to the sink were written, in order.
+  void on_written(std::size_t bytes) {
+    release(bytes);
+    after_release();
+  }
+
+  /// The peer failed or went away: the stream ends with `error`. Bytes in flight stay
+  /// owned until reported or until the driver dies.
+  void on_peer_error(std::error_code error) {
+    if (!active()) return;
+    end_with({error, nullptr});
+  }
+
+ private:
+  using clock = std::chrono::steady_clock;
+  enum class state { idle, producing, finishing, stopped };
+
+  // Bytes handed to the sink, or ready to be; `memory` owns them unless they are static.
+  // A block's memory is reused for a later block.
+  struct segment {
+    std::string_view bytes;
+    std::unique_ptr<char[]> memory;
+    bool is_block = false;
+  };
+
+  [[nodiscard]] char* payload_begin() const noexcept { return filling_.get() + header_room_; }
+  [[nodiscard]] char* block_end() const noexcept { return filling_.get() + options_.block_size - trailer_room_; }
+
+  void want_turn() {
+    if (turn_requested_) return;
+    turn_requested_ = true;
+    sink_.request_turn();
+  }
+
+  // A block is begun only when a whole one fits under the high-water mark, so the bytes
+  // held never pass it.
+  bool start_block() {
+    if (stats_.bytes_held + options_.block_size > options_.high_water) {
+      awaiting_drain_ = true;
+      return false;
+    }
+    if (spare_blocks_.empty()) {
+      filling_ = std::make_unique<char[]>(options_.block_size);
+    } else {
+      filling_ = std::move(spare_blocks_.back());
+      spare_blocks_.pop_back();
+    }
+    fill_ = payload_begin();
+    hold(options_.block_size);
+    return true;
+  }
+
+  void seal_block() {
+    char* begin = payload_begin();
+    char* end = fill_;
+    if (options_.framing == transfer_framing::http_chunked) {
+      begin = http_chunked::write_header_before(begin, static_cast<std::size_t>(end - begin));
+      std::memcpy(end, http_chunked::chunk_end.data(), http_chunked::chunk_end.size());
+      end += http_chunked::chunk_end.size();
+    }
+    const std::size_t size = static_cast<std::size_t>(end - begin);
+    ready_.push_back({{begin, size}, std::move(filling_), true});
+    stats_.bytes_held -= options_.block_size - size;  // the block was held at full size
+  }
+
+  void finish_text() {
+    if (fill_ != payload_begin()) {
+      seal_block();
+    } else {
+      recycle(std::move(filling_));
+      stats_.bytes_held -= options_.block_size;
+    }
+    if (options_.framing == transfer_framing::http_chunked) {
+      ready_.push_back({http_chunked::last_chunk, nullptr, false});
+      hold(http_chunked::last_chunk.size());
+    }
+    encoder_.reset();
+    state_ = state::finishing;
+  }
+
+  // Hands every ready segment to the sink in one write.
+  void submit() {
+    if (ready_.empty()) {
+      if (state_ == state::finishing && stats_.bytes_held == 0) succeed();
+      return;
+    }
+    views_.clear();
+    for (const segment& s : ready_) views_.push_back(s.bytes);
+    for (segment& s : ready_) sent_.push_back(std::move(s));
+    ready_.clear();
+    ++stats_.writes;
+    const write_result result = sink_.write(views_);
+    release(result.written);
+    if (result.error) return on_peer_error(result.error);
+    after_release();
+  }
+
+  // Bytes were written: the stream ends if they were the last, or production resumes
+  // if it waited for room.
+  void after_release() {
+    if (state_ == state::finishing && stats_.bytes_held == 0) return succeed();
+    if (awaiting_drain_ && stats_.bytes_held + options_.block_size <= options_.high_water) {
+      awaiting_drain_ = false;
+      if (state_ == state::producing) want_turn();
+    }
+  }
+
+  void hold(std::size_t bytes) noexcept {
+    stats_.bytes_held += bytes;
+    stats_.peak_bytes_held = std::max(stats_.peak_bytes_held, stats_.bytes_held);
+  }
+
+  // The oldest `bytes` of what was sent are written: their memory goes back.
+  void release(std::size_t bytes) {
+    stats_.bytes_written += bytes;
+    while (bytes != 0 && !sent_.empty()) {
+      segment& oldest = sent_.front();
+      const std::size_t part = std::min(bytes, oldest.bytes.size() - sent_written_);
+      bytes -= part;
+      sent_written_ += part;
+      stats_.bytes_held -= part;
+      if (sent_written_ != oldest.bytes.size()) break;
+      sent_written_ = 0;
+      if (oldest.is_block) recycle(std::move(oldest.memory));
+      sent_.pop_front();
+    }
+  }
+
+  void recycle(std::unique_ptr<char[]> block) {
+    if (spare_blocks_.size() < options_.high_water / options_.block_size) spare_blocks_.push_back(std::move(block));
+  }
+
+  [[gnu::cold]] void fail_encoding(std::exception_ptr exception) {
+    end_with({make_error_code(stream_errc::encode_failed), std::move(exception)});
+  }
+
+  void succeed() { end_with({}); }
+
+  // Everything of the stream goes but the bytes in flight; then the handler, last,
+  // because it may destroy the driver.
+  void end_with(const stream_end& end) {
+    end_stream();
+    state_ = state::idle;
+    completion_handler on_end = std::move(on_end_);
+    if (on_end) on_end(end);
+  }
+
+  void end_stream() noexcept {
+    encoder_.reset();
+    if (filling_) {
+      stats_.bytes_held -= options_.block_size;
+      filling_.reset();
+    }
+    for (const segment& s : ready_) stats_.bytes_held -= s.bytes.size();
+    ready_.clear();
+    paused_ = false;
+    flush_ = false;
+    awaiting_drain_ = false;
+  }
+
+  byte_sink& sink_;
+  stream_options options_;
+  std::size_t header_room_ = 0;
+  std::size_t trailer_room_ = 0;
+
+  state state_ = state::idle;
+  std::optional<encoder> encoder_;
+  completion_handler on_end_;
+  bool paused_ = false;
+  bool flush_ = false;
+  bool awaiting_drain_ = false;
+  bool turn_requested_ = false;
+
+  std::unique_ptr<char[]> filling_;  // the block being filled, held at full size
+  char* fill_ = nullptr;
+  std::vector<segment> ready_;       // sealed, not yet handed to the sink
+  std::deque<segment> sent_;         // handed to the sink, not yet reported written
+  std::size_t sent_written_ = 0;     // bytes of sent_.front() written
+  std::vector<std::unique_ptr<char[]>> spare_blocks_;
+  std::vector<std::string_view> views_;
+  stream_stats stats_;  // bytes_held: sent, ready, and the block being filled at full size
+};
+
+}  // namespace iterjson

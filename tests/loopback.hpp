@@ -1,0 +1,285 @@
+#pragma once
+
+// The socket tests every event-loop adapter passes, on real loopback TCP connections.
+//
+// An adapter's test file supplies a server type: it listens on 127.0.0.1 on a free port,
+// and streams `documents(i)` to the i-th connection it accepts through the adapter, with
+// the given stream_options; the connection is closed when its stream ends. Its interface:
+//
+//   server(const iterjson::stream_options&, document_source documents);
+//   std::uint16_t port() const;
+//   // Runs the loop until `count` streams ended; returns them in the order they ended.
+//   std::vector<served_stream> serve(std::size_t count);
+//
+// Clients are blocking sockets in threads of their own. Every wait is bounded in time.
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <future>
+#include <limits>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <thread>
+#include <vector>
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include "iterjson/driver.hpp"
+#include "iterjson/iterjson.hpp"
+#include "test_support.hpp"
+
+namespace iterjson::testing {
+
+using document_source = std::function<encoder(std::size_t connection)>;
+
+struct served_stream {
+  std::size_t connection = 0;
+  stream_end end;
+  stream_stats stats;
+};
+
+// No test waits longer than this for anything.
+inline constexpr auto loopback_deadline = std::chrono::seconds(60);
+
+// --- sockets -------------------------------------------------------------------------
+
+inline void check_system(bool ok, const char* what) {
+  if (!ok) throw std::system_error(errno, std::system_category(), what);
+}
+
+// A listening TCP socket on 127.0.0.1 and a free port; sets `port`.
+inline int listen_on_loopback(std::uint16_t& port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  check_system(fd != -1, "socket");
+  const int on = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  check_system(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0, "bind");
+  check_system(::listen(fd, 64) == 0, "listen");
+  socklen_t size = sizeof address;
+  check_system(::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size) == 0, "getsockname");
+  port = ntohs(address.sin_port);
+  return fd;
+}
+
+// How a client reads: `read_size` bytes at a time with `pause` between reads, and, after
+// `disconnect_after` bytes, a close that resets the connection.
+struct reading {
+  std::size_t read_size = 64 * 1024;
+  std::chrono::microseconds pause{0};
+  std::size_t disconnect_after = std::numeric_limits<std::size_t>::max();
+  // Waits for this before each read past the first `hold_after` bytes; set by the test.
+  std::shared_future<void> hold{};
+  std::size_t hold_after = std::numeric_limits<std::size_t>::max();
+};
+
+// Connects to 127.0.0.1:`port` and reads until the server closes (or the reading says
+// stop); returns what arrived.
+inline std::string read_stream(std::uint16_t port, const reading& how = {}) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  check_system(fd != -1, "socket");
+  timeval timeout{static_cast<time_t>(loopback_deadline.count()), 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(port);
+  check_system(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0, "connect");
+  std::string text;
+  std::string buffer(how.read_size, '\0');
+  for (;;) {
+    if (text.size() >= how.hold_after && how.hold.valid()) {
+      how.hold.wait_for(loopback_deadline);
+    }
+    const std::size_t want = std::min(how.read_size, how.disconnect_after - text.size());
+    const ssize_t n = ::recv(fd, buffer.data(), want, 0);
+    if (n <= 0) break;
+    text.append(buffer.data(), static_cast<std::size_t>(n));
+    if (text.size() >= how.disconnect_after) {
+      const linger reset{1, 0};  // close with RST, as a client that goes away does
+      ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+      break;
+    }
+    if (how.pause.count() != 0) std::this_thread::sleep_for(how.pause);
+  }
+  ::close(fd);
+  return text;
+}
+
+// The body of an HTTP/1.1 chunked stream, or nothing if it is malformed or incomplete
+// (no last chunk).
+inline std::optional<std::string> decode_chunked(std::string_view stream) {
+  std::string body;
+  for (;;) {
+    const std::size_t line_end = stream.find("\r\n");
+    if (line_end == std::string_view::npos || line_end == 0) return std::nullopt;
+    std::size_t size = 0;
+    for (const char c : stream.substr(0, line_end)) {
+      const std::size_t digit = std::string_view("0123456789abcdef").find(c);
+      if (digit == std::string_view::npos) return std::nullopt;
+      size = size * 16 + digit;
+    }
+    stream.remove_prefix(line_end + 2);
+    if (stream.size() < size + 2 || stream.substr(size, 2) != "\r\n") return std::nullopt;
+    if (size == 0) return stream.size() == 2 ? std::optional(body) : std::nullopt;
+    body.append(stream.substr(0, size));
+    stream.remove_prefix(size + 2);
+  }
+}
+
+// --- documents -----------------------------------------------------------------------
+
+struct sample_record {
+  std::uint64_t id;
+  std::string name;
+  std::vector<double> scores;
+  std::map<std::string, bool> flags;
+};
+
+}  // namespace iterjson::testing
+
+ITERJSON_FIELDS(iterjson::testing::sample_record, id, name, scores, flags);
+
+namespace iterjson::testing {
+
+// About 4 MB of records with escapes, non-ASCII text, doubles and nested containers.
+inline std::vector<sample_record> sample_records() {
+  std::vector<sample_record> records;
+  for (std::uint64_t i = 0; i != 30'000; ++i) {
+    records.push_back({i * 7919,
+                       "r\u00e9cord \"" + std::to_string(i) + "\"\n\u4e2d\u6587",
+                       {i / 3.0, -static_cast<double>(i) * 1e-3, 1e300 / static_cast<double>(i + 1)},
+                       {{"even", i % 2 == 0}, {"tens", i % 10 == 0}}});
+  }
+  return records;
+}
+
+// [0, 1, ..., count - 1], never materialized.
+inline auto lazy_numbers(std::size_t count) {
+  return generated(count, [](std::size_t i) { return i; });
+}
+
+// --- the scenarios -------------------------------------------------------------------
+
+// The whole document arrives, byte for byte what to_string writes, and parses.
+template <class Server>
+void check_full_document_arrives(transfer_framing framing) {
+  const auto records = sample_records();
+  const std::string expected = to_string(records);
+  Server server({.framing = framing}, [&](std::size_t) { return encoder(records); });
+  auto client = std::async(std::launch::async, [port = server.port()] { return read_stream(port); });
+  const std::vector<served_stream> served = server.serve(1);
+  const std::string received = client.get();
+  REQUIRE(served.size() == 1);
+  CHECK_MESSAGE(served[0].end.ok(), served[0].end.message());
+  const std::optional<std::string> body =
+      framing == transfer_framing::http_chunked ? decode_chunked(received) : std::optional(received);
+  REQUIRE(body.has_value());
+  CHECK(body->size() == expected.size());
+  CHECK(*body == expected);
+  CHECK(nlohmann::json::parse(*body) == nlohmann::json::parse(expected));
+  CHECK(served[0].stats.text_bytes == expected.size());
+  CHECK(served[0].stats.bytes_written == received.size());
+  CHECK(served[0].stats.bytes_held == 0);
+  // Coalesced: the writes carry whole blocks, not slices.
+  CHECK(served[0].stats.writes <= received.size() / stream_options{}.block_size + 2);
+}
+
+// A client reading 16 KiB every 2 ms: the driver never holds more than the high-water
+// mark plus one block, and the document still arrives whole.
+template <class Server>
+void check_slow_reader_bounds_memory() {
+  const stream_options options{};
+  const auto numbers = lazy_numbers(300'000);  // 2 MB
+  const std::string expected = to_string(numbers);
+  Server server(options, [&](std::size_t) { return encoder(numbers); });
+  auto client = std::async(std::launch::async, [port = server.port()] {
+    return read_stream(port, {.read_size = 16 * 1024, .pause = std::chrono::milliseconds(2)});
+  });
+  const std::vector<served_stream> served = server.serve(1);
+  CHECK(client.get() == expected);
+  REQUIRE(served.size() == 1);
+  CHECK(served[0].end.ok());
+  CHECK(served[0].stats.peak_bytes_held <= options.high_water + options.block_size);
+  CHECK(served[0].stats.peak_bytes_held >= options.block_size);
+}
+
+// A client that goes away after 256 KiB of a 70 MB document: the stream ends with the
+// peer's error, long before the document was produced.
+template <class Server>
+void check_disconnect_stops_production() {
+  const auto numbers = lazy_numbers(10'000'000);
+  Server server({}, [&](std::size_t) { return encoder(numbers); });
+  auto client = std::async(std::launch::async, [port = server.port()] {
+    return read_stream(port, {.read_size = 16 * 1024, .disconnect_after = 256 * 1024});
+  });
+  const std::vector<served_stream> served = server.serve(1);
+  CHECK(client.get().size() == 256 * 1024);
+  REQUIRE(served.size() == 1);
+  const stream_end& end = served[0].end;
+  CHECK_FALSE(end.ok());
+  CHECK(end.error != stream_errc::encode_failed);
+  CHECK_MESSAGE(served[0].stats.text_bytes < 16 * 1024 * 1024, served[0].stats.text_bytes);
+}
+
+// While one client holds a large stream open, a second connects and is served in full.
+template <class Server>
+void check_second_connection_is_served() {
+  const auto numbers = lazy_numbers(2'000'000);  // 15 MB
+  const std::vector<int> small{1, 2, 3};
+  Server server({}, [&](std::size_t connection) { return connection == 0 ? encoder(numbers) : encoder(small); });
+  std::promise<void> second_done;
+  auto first = std::async(std::launch::async, [port = server.port(), hold = second_done.get_future().share()] {
+    return read_stream(port, {.hold = hold, .hold_after = 1});
+  });
+  std::string second_text;
+  std::thread second([&, port = server.port()] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the first stream is under way
+    second_text = read_stream(port);
+    second_done.set_value();
+  });
+  const std::vector<served_stream> served = server.serve(2);
+  second.join();
+  CHECK(second_text == "[1,2,3]");
+  CHECK(first.get() == to_string(numbers));
+  REQUIRE(served.size() == 2);
+  CHECK(served[0].connection == 1);  // the small one ended first
+  CHECK(served[0].end.ok());
+  CHECK(served[1].end.ok());
+}
+
+// An encoder error halfway aborts the response: the chunked stream has no last chunk,
+// and the completion names the error and its path.
+template <class Server>
+void check_encode_error_aborts() {
+  const auto values = generated(400'000, [](std::size_t i) {
+    return i == 300'000 ? std::numeric_limits<double>::quiet_NaN() : static_cast<double>(i);
+  });
+  Server server({.framing = transfer_framing::http_chunked}, [&](std::size_t) { return encoder(values); });
+  auto client = std::async(std::launch::async, [port = server.port()] { return read_stream(port); });
+  const std::vector<served_stream> served = server.serve(1);
+  const std::string received = client.get();
+  REQUIRE(served.size() == 1);
+  const stream_end& end = served[0].end;
+  CHECK(end.error == stream_errc::encode_failed);
+  CHECK(end.message() == "NaN is not allowed by nan_policy::error at \"/300000\"");
+  CHECK(received.size() > 1024 * 1024);  // the text before the error went out
+  CHECK_FALSE(received.ends_with(http_chunked::last_chunk));
+  CHECK_FALSE(decode_chunked(received).has_value());
+}
+
+}  // namespace iterjson::testing
