@@ -7,6 +7,7 @@ packages=(
   g++ meson ninja-build pkg-config cmake python3
   libfmt-dev doctest-dev libbenchmark-dev
   libboost1.81-dev libboost-json1.81-dev nlohmann-json3-dev
+  libuv1-dev libasio-dev libevent-dev
 )
 
 missing=()
