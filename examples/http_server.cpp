@@ -1,0 +1,507 @@
+// An HTTP/1.1 server on libuv that streams large JSON responses without blocking its
+// event loop: the demo of iterjson's driver and libuv adapter.
+//
+//   http_server [--port P] [--oneshot]
+//
+//   GET /numbers?length=N  the array [0,1,...,N-1] from a lazy range, never materialized,
+//                          in HTTP chunks of 16 KiB
+//   GET /primes            NDJSON lines {"n":1,"prime":2} from an endless generator,
+//                          until the client disconnects
+//   GET /ping              pong
+//   GET /stats             the server's own figures as JSON: the longest stall of its
+//                          loop since the last /stats, streams served, memory
+//
+// --port 0 picks a free port; the server prints `listening on 127.0.0.1:PORT` when ready.
+// --oneshot is the blocking baseline: /numbers is serialized whole with to_string, then
+// written. Connections are kept alive; requests on one are answered in order. SIGINT
+// and SIGTERM stop the server cleanly.
+
+#include <uv.h>
+
+#include <charconv>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <iterjson/adapters/libuv.hpp>
+#include <iterjson/driver.hpp>
+#include <iterjson/framing.hpp>
+#include <iterjson/iterjson.hpp>
+
+#include "number_sequence.hpp"
+
+namespace {
+
+// --- what is served ------------------------------------------------------------------
+
+// The primes, in order, without end: each computed when the encoder asks for the next
+// line, by trial division with the primes found so far.
+class prime_lines {
+ public:
+  struct line {
+    std::uint64_t n;
+    std::uint64_t prime;
+  };
+
+  class iterator {
+   public:
+    using value_type = line;
+    using difference_type = std::ptrdiff_t;
+    iterator() = default;
+    explicit iterator(prime_lines* lines) : lines_(lines) {}
+    line operator*() const { return {lines_->count_, lines_->primes_.back()}; }
+    iterator& operator++() {
+      lines_->find_next();
+      return *this;
+    }
+    void operator++(int) { ++*this; }
+    bool operator==(std::unreachable_sentinel_t) const { return false; }
+
+   private:
+    prime_lines* lines_ = nullptr;
+  };
+
+  iterator begin() { return iterator(this); }
+  std::unreachable_sentinel_t end() const { return {}; }
+
+ private:
+  void find_next() {
+    for (std::uint64_t candidate = primes_.back() + 1;; ++candidate) {
+      bool prime = true;
+      for (const std::uint64_t p : primes_) {
+        if (p * p > candidate) break;
+        if (candidate % p == 0) {
+          prime = false;
+          break;
+        }
+      }
+      if (prime) {
+        primes_.push_back(candidate);
+        ++count_;
+        return;
+      }
+    }
+  }
+
+  std::vector<std::uint64_t> primes_{2};
+  std::uint64_t count_ = 1;
+};
+
+struct server_stats {
+  std::uint64_t max_loop_stall_us = 0;
+  std::uint64_t streams_started = 0;
+  std::uint64_t streams_completed = 0;
+  std::uint64_t streams_failed = 0;
+  std::uint64_t rss_kib = 0;
+  std::uint64_t peak_rss_kib = 0;
+};
+
+}  // namespace
+
+ITERJSON_FIELDS(prime_lines::line, n, prime);
+ITERJSON_FIELDS(server_stats, max_loop_stall_us, streams_started, streams_completed, streams_failed, rss_kib,
+                peak_rss_kib);
+
+namespace {
+
+// VmRSS and VmHWM of this process, in KiB.
+void read_memory(server_stats& stats) {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.starts_with("VmRSS:")) stats.rss_kib = std::strtoull(line.c_str() + 6, nullptr, 10);
+    if (line.starts_with("VmHWM:")) stats.peak_rss_kib = std::strtoull(line.c_str() + 6, nullptr, 10);
+  }
+}
+
+// --- requests --------------------------------------------------------------------------
+
+struct request {
+  std::string_view method;
+  std::string_view path;
+  std::string_view query;
+  bool keep_alive = true;
+  bool has_body = false;
+};
+
+bool equal_ignoring_case(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i != a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+  }
+  return true;
+}
+
+// Parses a request head (up to and without the blank line); nothing if malformed.
+std::optional<request> parse_request(std::string_view head) {
+  request r;
+  const std::size_t line_end = head.find("\r\n");
+  const std::string_view line = head.substr(0, line_end);
+  const std::size_t space1 = line.find(' ');
+  const std::size_t space2 = line.rfind(' ');
+  if (space1 == std::string_view::npos || space2 == space1) return std::nullopt;
+  r.method = line.substr(0, space1);
+  const std::string_view target = line.substr(space1 + 1, space2 - space1 - 1);
+  const std::string_view version = line.substr(space2 + 1);
+  if (target.empty() || target[0] != '/' || !version.starts_with("HTTP/1.")) return std::nullopt;
+  r.keep_alive = version == "HTTP/1.1";
+  const std::size_t question = target.find('?');
+  r.path = target.substr(0, question);
+  if (question != std::string_view::npos) r.query = target.substr(question + 1);
+  std::string_view headers = line_end == std::string_view::npos ? std::string_view() : head.substr(line_end + 2);
+  while (!headers.empty()) {
+    const std::size_t end = headers.find("\r\n");
+    const std::string_view header = headers.substr(0, end);
+    headers = end == std::string_view::npos ? std::string_view() : headers.substr(end + 2);
+    const std::size_t colon = header.find(':');
+    if (colon == std::string_view::npos) return std::nullopt;
+    const std::string_view name = header.substr(0, colon);
+    std::string_view value = header.substr(colon + 1);
+    while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+    if (equal_ignoring_case(name, "connection")) r.keep_alive = !equal_ignoring_case(value, "close");
+    if (equal_ignoring_case(name, "transfer-encoding") || (equal_ignoring_case(name, "content-length") && value != "0")) {
+      r.has_body = true;
+    }
+  }
+  return r;
+}
+
+// The value of `name` in a query string, if present.
+std::optional<std::string_view> query_parameter(std::string_view query, std::string_view name) {
+  while (!query.empty()) {
+    const std::size_t end = query.find('&');
+    const std::string_view pair = query.substr(0, end);
+    query = end == std::string_view::npos ? std::string_view() : query.substr(end + 1);
+    if (pair.starts_with(name) && pair.size() > name.size() && pair[name.size()] == '=') {
+      return pair.substr(name.size() + 1);
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<long long> parse_length(std::string_view text) {
+  long long value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc{} || end != text.data() + text.size() || value < 0 || value > 1'000'000'000'000) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+std::string response_head(std::string_view status, std::string_view content_type, bool keep_alive,
+                          std::optional<std::size_t> content_length) {
+  std::string head = "HTTP/1.1 ";
+  head += status;
+  head += "\r\nContent-Type: ";
+  head += content_type;
+  if (content_length) {
+    head += "\r\nContent-Length: ";
+    head += std::to_string(*content_length);
+  } else {
+    head += "\r\nTransfer-Encoding: chunked";
+  }
+  if (!keep_alive) head += "\r\nConnection: close";
+  head += "\r\n\r\n";
+  return head;
+}
+
+// --- the server --------------------------------------------------------------------------
+
+constexpr std::size_t max_request_head = 16 * 1024;
+
+class server;
+
+// One client connection: reads requests, answers them one at a time.
+class connection {
+ public:
+  explicit connection(server& owner) : server_(owner) {}
+
+  bool accept(uv_stream_t* listener);
+  void close();
+
+ private:
+  static void on_alloc(uv_handle_t* handle, std::size_t, uv_buf_t* buffer);
+  static void on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t*);
+  static void on_raw_written(uv_write_t* write, int status);
+
+  void answer_next();
+  void answer(const request& r);
+  void stream_json(iterjson::encoder text, std::string_view content_type, bool keep_alive);
+  void send_raw(std::string response, bool keep_alive);
+  void response_done(bool keep_alive);
+
+  server& server_;
+  uv_tcp_t tcp_{};
+  std::unique_ptr<iterjson::libuv_stream> stream_;
+  std::string received_;
+  char read_buffer_[64 * 1024];
+  bool responding_ = false;
+  bool closing_ = false;
+
+  // A response written as one string: kept until libuv has written it.
+  struct raw_write {
+    uv_write_t request;
+    connection* owner;
+    std::string bytes;
+    bool keep_alive;
+  };
+};
+
+class server {
+ public:
+  server(uv_loop_t* loop, bool oneshot) : loop_(loop), oneshot_(oneshot) {}
+
+  int listen(int port) {
+    uv_tcp_init(loop_, &listener_);
+    listener_.data = this;
+    sockaddr_in address{};
+    uv_ip4_addr("127.0.0.1", port, &address);
+    if (const int status = uv_tcp_bind(&listener_, reinterpret_cast<const sockaddr*>(&address), 0); status < 0) {
+      return status;
+    }
+    if (const int status = uv_listen(reinterpret_cast<uv_stream_t*>(&listener_), 128, &on_connection); status < 0) {
+      return status;
+    }
+    int size = sizeof address;
+    uv_tcp_getsockname(&listener_, reinterpret_cast<sockaddr*>(&address), &size);
+    std::printf("listening on 127.0.0.1:%d\n", ntohs(address.sin_port));
+    std::fflush(stdout);
+
+    uv_timer_init(loop_, &stall_timer_);
+    stall_timer_.data = this;
+    uv_timer_start(&stall_timer_, &on_stall_tick, 1, 1);
+    for (uv_signal_t* signal : {&sigint_, &sigterm_}) {
+      uv_signal_init(loop_, signal);
+      signal->data = this;
+    }
+    uv_signal_start(&sigint_, &on_signal, SIGINT);
+    uv_signal_start(&sigterm_, &on_signal, SIGTERM);
+    return 0;
+  }
+
+  [[nodiscard]] bool oneshot() const { return oneshot_; }
+  [[nodiscard]] uv_loop_t* loop() const { return loop_; }
+  server_stats& stats() { return stats_; }
+
+  // The figures of /stats; the stall maximum starts again.
+  std::string stats_json() {
+    read_memory(stats_);
+    std::string json = iterjson::to_string(stats_);
+    stats_.max_loop_stall_us = 0;
+    return json;
+  }
+
+  void forget(connection* c) { connections_.erase(c); }
+
+ private:
+  static void on_connection(uv_stream_t* listener, int status) {
+    auto& self = *static_cast<server*>(listener->data);
+    if (status < 0) return;
+    auto* c = new connection(self);
+    if (c->accept(listener)) self.connections_.insert(c);
+  }
+
+  // A 1 ms timer: how late it fires is how long the loop was busy elsewhere.
+  static void on_stall_tick(uv_timer_t* timer) {
+    auto& self = *static_cast<server*>(timer->data);
+    const std::uint64_t now = uv_hrtime();
+    if (self.last_tick_ != 0) {
+      const std::uint64_t gap_us = (now - self.last_tick_) / 1000;
+      if (gap_us > 1000) self.stats_.max_loop_stall_us = std::max(self.stats_.max_loop_stall_us, gap_us - 1000);
+    }
+    self.last_tick_ = now;
+  }
+
+  static void on_signal(uv_signal_t* signal, int) {
+    auto& self = *static_cast<server*>(signal->data);
+    for (connection* c : std::set<connection*>(self.connections_)) c->close();
+    for (uv_handle_t* handle : {reinterpret_cast<uv_handle_t*>(&self.listener_),
+                                reinterpret_cast<uv_handle_t*>(&self.stall_timer_),
+                                reinterpret_cast<uv_handle_t*>(&self.sigint_),
+                                reinterpret_cast<uv_handle_t*>(&self.sigterm_)}) {
+      uv_close(handle, nullptr);
+    }
+  }
+
+  uv_loop_t* loop_;
+  bool oneshot_;
+  uv_tcp_t listener_{};
+  uv_timer_t stall_timer_{};
+  uv_signal_t sigint_{};
+  uv_signal_t sigterm_{};
+  std::uint64_t last_tick_ = 0;
+  server_stats stats_;
+  std::set<connection*> connections_;
+};
+
+bool connection::accept(uv_stream_t* listener) {
+  uv_tcp_init(server_.loop(), &tcp_);
+  tcp_.data = this;
+  if (uv_accept(listener, reinterpret_cast<uv_stream_t*>(&tcp_)) != 0) {
+    uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), [](uv_handle_t* h) { delete static_cast<connection*>(h->data); });
+    return false;
+  }
+  stream_ = std::make_unique<iterjson::libuv_stream>(reinterpret_cast<uv_stream_t*>(&tcp_),
+                                                     iterjson::stream_options{.framing = iterjson::transfer_framing::http_chunked});
+  uv_read_start(reinterpret_cast<uv_stream_t*>(&tcp_), &on_alloc, &on_read);
+  return true;
+}
+
+void connection::close() {
+  if (closing_) return;
+  closing_ = true;
+  server_.forget(this);
+  stream_->close([this] { delete this; });
+}
+
+void connection::on_alloc(uv_handle_t* handle, std::size_t, uv_buf_t* buffer) {
+  auto& self = *static_cast<connection*>(handle->data);
+  *buffer = uv_buf_init(self.read_buffer_, sizeof self.read_buffer_);
+}
+
+void connection::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t*) {
+  auto& self = *static_cast<connection*>(stream->data);
+  if (nread < 0) {  // the client went away or closed its side
+    if (self.stream_->driver().active()) return self.stream_->driver().on_peer_error(iterjson::libuv_error(static_cast<int>(nread)));
+    return self.close();
+  }
+  self.received_.append(self.read_buffer_, static_cast<std::size_t>(nread));
+  if (!self.responding_) self.answer_next();
+}
+
+// Answers the next complete request received, if any.
+void connection::answer_next() {
+  const std::size_t head_end = received_.find("\r\n\r\n");
+  if (head_end == std::string::npos) {
+    if (received_.size() > max_request_head) send_raw(response_head("431 Request Header Fields Too Large", "text/plain", false, 0), false);
+    return;
+  }
+  const std::optional<request> r = parse_request(std::string_view(received_).substr(0, head_end));
+  responding_ = true;
+  if (!r || r->has_body) {
+    const std::string body = "bad request\n";
+    return send_raw(response_head("400 Bad Request", "text/plain", false, body.size()) + body, false);
+  }
+  const request copy = *r;  // its views point into received_, which answer() may not outlive
+  const std::string path(copy.path), query(copy.query), method(copy.method);
+  received_.erase(0, head_end + 4);
+  answer({method, path, query, copy.keep_alive, false});
+}
+
+void connection::answer(const request& r) {
+  if (r.method != "GET") {
+    const std::string body = "only GET is served\n";
+    return send_raw(response_head("405 Method Not Allowed", "text/plain", r.keep_alive, body.size()) + body,
+                    r.keep_alive);
+  }
+  if (r.path == "/ping") return send_raw(response_head("200 OK", "text/plain", r.keep_alive, 4) + "pong", r.keep_alive);
+  if (r.path == "/stats") {
+    const std::string body = server_.stats_json();
+    return send_raw(response_head("200 OK", "application/json", r.keep_alive, body.size()) + body, r.keep_alive);
+  }
+  if (r.path == "/primes") return stream_json(iterjson::encoder(iterjson::ndjson(prime_lines())), "application/x-ndjson", r.keep_alive);
+  if (r.path == "/numbers") {
+    const std::optional<std::string_view> text = query_parameter(r.query, "length");
+    const std::optional<long long> length = text ? parse_length(*text) : std::nullopt;
+    if (!length) {
+      const std::string body = "/numbers needs ?length=N, N from 0 to 10^12\n";
+      return send_raw(response_head("400 Bad Request", "text/plain", false, body.size()) + body, false);
+    }
+    const examples::number_sequence numbers(*length);
+    if (!server_.oneshot()) return stream_json(iterjson::encoder(numbers), "application/json", r.keep_alive);
+    std::string body = iterjson::to_string(numbers);  // the blocking baseline: all at once
+    std::string head = response_head("200 OK", "application/json", r.keep_alive, body.size());
+    return send_raw(head + body, r.keep_alive);
+  }
+  const std::string body = "not found\n";
+  send_raw(response_head("404 Not Found", "text/plain", r.keep_alive, body.size()) + body, r.keep_alive);
+}
+
+void connection::stream_json(iterjson::encoder text, std::string_view content_type, bool keep_alive) {
+  ++server_.stats().streams_started;
+  stream_->driver().start(std::move(text), [this, keep_alive](const iterjson::stream_end& end) {
+    if (!end.ok()) {
+      ++server_.stats().streams_failed;
+      // A disconnect is the normal end of /primes; anything else is worth a line.
+      if (end.error == iterjson::stream_errc::encode_failed) std::fprintf(stderr, "stream failed: %s\n", end.message().c_str());
+      return close();  // a chunked response cut short must not look complete
+    }
+    ++server_.stats().streams_completed;
+    response_done(keep_alive);
+  }, response_head("200 OK", content_type, keep_alive, std::nullopt));
+}
+
+void connection::send_raw(std::string response, bool keep_alive) {
+  auto* write = new raw_write{{}, this, std::move(response), keep_alive};
+  uv_buf_t buffer = uv_buf_init(write->bytes.data(), static_cast<unsigned>(write->bytes.size()));
+  write->request.data = write;
+  if (uv_write(&write->request, reinterpret_cast<uv_stream_t*>(&tcp_), &buffer, 1, &on_raw_written) < 0) {
+    delete write;
+    close();
+  }
+}
+
+void connection::on_raw_written(uv_write_t* request, int status) {
+  std::unique_ptr<raw_write> write(static_cast<raw_write*>(request->data));
+  connection& self = *write->owner;
+  if (status < 0) return self.close();
+  self.response_done(write->keep_alive);
+}
+
+void connection::response_done(bool keep_alive) {
+  responding_ = false;
+  if (!keep_alive) return close();
+  answer_next();
+}
+
+struct settings {
+  int port = 8080;
+  bool oneshot = false;
+};
+
+[[noreturn]] void usage(const char* problem) {
+  std::fprintf(stderr, "http_server: %s\nusage: http_server [--port P] [--oneshot]\n", problem);
+  std::exit(2);
+}
+
+settings parse_arguments(int argc, char** argv) {
+  settings s;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view flag = argv[i];
+    if (flag == "--oneshot") {
+      s.oneshot = true;
+    } else if (flag == "--port") {
+      if (i + 1 == argc) usage("--port needs a value");
+      const std::string_view value = argv[++i];
+      const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), s.port);
+      if (error != std::errc{} || end != value.data() + value.size() || s.port < 0 || s.port > 65535) {
+        usage("not a port");
+      }
+    } else {
+      usage("unknown argument");
+    }
+  }
+  return s;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const settings s = parse_arguments(argc, argv);
+  uv_loop_t* loop = uv_default_loop();
+  server http(loop, s.oneshot);
+  if (const int status = http.listen(s.port); status < 0) {
+    std::fprintf(stderr, "http_server: cannot listen on 127.0.0.1:%d: %s\n", s.port, uv_strerror(status));
+    return 1;
+  }
+  uv_run(loop, UV_RUN_DEFAULT);
+  uv_loop_close(loop);
+  return 0;
+}
