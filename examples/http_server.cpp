@@ -234,7 +234,7 @@ class connection {
   void answer_next();
   void answer(const request& r);
   void stream_json(iterjson::encoder text, std::string_view content_type, bool keep_alive);
-  void send_raw(std::string response, bool keep_alive);
+  void send_raw(std::string head, std::string body, bool keep_alive);
   void response_done(bool keep_alive);
 
   server& server_;
@@ -245,11 +245,12 @@ class connection {
   bool responding_ = false;
   bool closing_ = false;
 
-  // A response written as one string: kept until libuv has written it.
+  // A response written whole, not streamed: kept until libuv has written it.
   struct raw_write {
     uv_write_t request;
     connection* owner;
-    std::string bytes;
+    std::string head;
+    std::string body;
     bool keep_alive;
   };
 };
@@ -276,6 +277,7 @@ class server {
 
     uv_timer_init(loop_, &stall_timer_);
     stall_timer_.data = this;
+    last_tick_ = uv_hrtime();
     uv_timer_start(&stall_timer_, &on_stall_tick, 1, 1);
     for (uv_signal_t* signal : {&sigint_, &sigterm_}) {
       uv_signal_init(loop_, signal);
@@ -312,10 +314,8 @@ class server {
   static void on_stall_tick(uv_timer_t* timer) {
     auto& self = *static_cast<server*>(timer->data);
     const std::uint64_t now = uv_hrtime();
-    if (self.last_tick_ != 0) {
-      const std::uint64_t gap_us = (now - self.last_tick_) / 1000;
-      if (gap_us > 1000) self.stats_.max_loop_stall_us = std::max(self.stats_.max_loop_stall_us, gap_us - 1000);
-    }
+    const std::uint64_t gap_us = (now - self.last_tick_) / 1000;
+    if (gap_us > 1000) self.stats_.max_loop_stall_us = std::max(self.stats_.max_loop_stall_us, gap_us - 1000);
     self.last_tick_ = now;
   }
 
@@ -380,14 +380,17 @@ void connection::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t*) {
 void connection::answer_next() {
   const std::size_t head_end = received_.find("\r\n\r\n");
   if (head_end == std::string::npos) {
-    if (received_.size() > max_request_head) send_raw(response_head("431 Request Header Fields Too Large", "text/plain", false, 0), false);
+    if (received_.size() > max_request_head) {
+      responding_ = true;
+      send_raw(response_head("431 Request Header Fields Too Large", "text/plain", false, 0), {}, false);
+    }
     return;
   }
   const std::optional<request> r = parse_request(std::string_view(received_).substr(0, head_end));
   responding_ = true;
   if (!r || r->has_body) {
     const std::string body = "bad request\n";
-    return send_raw(response_head("400 Bad Request", "text/plain", false, body.size()) + body, false);
+    return send_raw(response_head("400 Bad Request", "text/plain", false, body.size()), body, false);
   }
   const request copy = *r;  // its views point into received_, which answer() may not outlive
   const std::string path(copy.path), query(copy.query), method(copy.method);
@@ -398,13 +401,13 @@ void connection::answer_next() {
 void connection::answer(const request& r) {
   if (r.method != "GET") {
     const std::string body = "only GET is served\n";
-    return send_raw(response_head("405 Method Not Allowed", "text/plain", r.keep_alive, body.size()) + body,
+    return send_raw(response_head("405 Method Not Allowed", "text/plain", r.keep_alive, body.size()), body,
                     r.keep_alive);
   }
-  if (r.path == "/ping") return send_raw(response_head("200 OK", "text/plain", r.keep_alive, 4) + "pong", r.keep_alive);
+  if (r.path == "/ping") return send_raw(response_head("200 OK", "text/plain", r.keep_alive, 4), "pong", r.keep_alive);
   if (r.path == "/stats") {
     const std::string body = server_.stats_json();
-    return send_raw(response_head("200 OK", "application/json", r.keep_alive, body.size()) + body, r.keep_alive);
+    return send_raw(response_head("200 OK", "application/json", r.keep_alive, body.size()), body, r.keep_alive);
   }
   if (r.path == "/primes") return stream_json(iterjson::encoder(iterjson::ndjson(prime_lines())), "application/x-ndjson", r.keep_alive);
   if (r.path == "/numbers") {
@@ -412,16 +415,16 @@ void connection::answer(const request& r) {
     const std::optional<long long> length = text ? parse_length(*text) : std::nullopt;
     if (!length) {
       const std::string body = "/numbers needs ?length=N, N from 0 to 10^12\n";
-      return send_raw(response_head("400 Bad Request", "text/plain", false, body.size()) + body, false);
+      return send_raw(response_head("400 Bad Request", "text/plain", false, body.size()), body, false);
     }
     const examples::number_sequence numbers(*length);
     if (!server_.oneshot()) return stream_json(iterjson::encoder(numbers), "application/json", r.keep_alive);
     std::string body = iterjson::to_string(numbers);  // the blocking baseline: all at once
     std::string head = response_head("200 OK", "application/json", r.keep_alive, body.size());
-    return send_raw(head + body, r.keep_alive);
+    return send_raw(std::move(head), std::move(body), r.keep_alive);
   }
   const std::string body = "not found\n";
-  send_raw(response_head("404 Not Found", "text/plain", r.keep_alive, body.size()) + body, r.keep_alive);
+  send_raw(response_head("404 Not Found", "text/plain", r.keep_alive, body.size()), body, r.keep_alive);
 }
 
 void connection::stream_json(iterjson::encoder text, std::string_view content_type, bool keep_alive) {
@@ -438,18 +441,17 @@ void connection::stream_json(iterjson::encoder text, std::string_view content_ty
   }, response_head("200 OK", content_type, keep_alive, std::nullopt));
 }
 
-void connection::send_raw(std::string response, bool keep_alive) {
-  auto* write = new raw_write{{}, this, std::move(response), keep_alive};
-  uv_buf_t buffer = uv_buf_init(write->bytes.data(), static_cast<unsigned>(write->bytes.size()));
-  write->request.data = write;
-  if (uv_write(&write->request, reinterpret_cast<uv_stream_t*>(&tcp_), &buffer, 1, &on_raw_written) < 0) {
-    delete write;
-    close();
-  }
+void connection::send_raw(std::string head, std::string body, bool keep_alive) {
+  auto write = std::make_unique<raw_write>(raw_write{{}, this, std::move(head), std::move(body), keep_alive});
+  uv_buf_t buffers[] = {uv_buf_init(write->head.data(), static_cast<unsigned>(write->head.size())),
+                        uv_buf_init(write->body.data(), static_cast<unsigned>(write->body.size()))};
+  write->request.data = write.get();
+  if (uv_write(&write->request, reinterpret_cast<uv_stream_t*>(&tcp_), buffers, 2, &on_raw_written) < 0) return close();
+  write.release();  // libuv's until on_raw_written
 }
 
 void connection::on_raw_written(uv_write_t* request, int status) {
-  std::unique_ptr<raw_write> write(static_cast<raw_write*>(request->data));
+  const std::unique_ptr<raw_write> write(static_cast<raw_write*>(request->data));
   connection& self = *write->owner;
   if (status < 0) return self.close();
   self.response_done(write->keep_alive);

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, and runs the main demo: a 50-million-number array
-# streamed a slice at a time. Extra arguments go to the demo (--count, --chunk-size, --out).
+# Installs what is missing, builds, and runs the main demo: the libuv HTTP server
+# (examples/http_server) streaming a 106 MB JSON array while it answers pings, measured by
+# examples/http_bench against the same server in --oneshot mode, with a fast reader and a
+# slow one. Prints the comparison table. Extra arguments go to http_bench
+# (--length N, --slow-seconds S, --ping-interval-ms M).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/install-deps.sh
 [ -f build/build.ninja ] || meson setup build --buildtype=release >/dev/null
-meson compile -C build stream_numbers >/dev/null
-./build/examples/stream_numbers "$@"
+meson compile -C build http_server http_bench >/dev/null
+./build/examples/http_bench --server build/examples/http_server "$@"
