@@ -3,6 +3,9 @@
 
 #include <iterjson/iterjson.hpp>
 
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <cmath>
 #include <map>
 #include <sstream>
@@ -13,6 +16,13 @@
 #if __has_include(<nlohmann/json.hpp>) && __has_include(<boost/json.hpp>)
 #include <iterjson/adapters/nlohmann.hpp>    // nlohmann::json, nlohmann::ordered_json
 #include <iterjson/adapters/boost_json.hpp>  // boost::json::value
+#endif
+
+#include <iterjson/framing.hpp>
+
+#if __has_include(<uv.h>)
+#define ITERJSON_TEST_LIBUV 1
+#include <iterjson/adapters/libuv.hpp>
 #endif
 
 #include "test_support.hpp"
@@ -101,6 +111,46 @@ TEST_CASE("README: your own types") {
   CHECK(iterjson::to_string(std::vector<shape>{{true, 2}, {false, 3}}) == R"([{"radius":2.0},[3.0,3.0]])");
 }
 
+#if ITERJSON_TEST_LIBUV
+// --- README: Streaming from an event loop ---
+void respond(uv_stream_t* client, std::vector<std::map<std::string, int>> rows) {
+  auto* out = new iterjson::libuv_stream(client, {.framing = iterjson::transfer_framing::http_chunked});
+  out->driver().start(
+      iterjson::encoder(std::move(rows)),  // moved in: the driver owns them now
+      [out](const iterjson::stream_end& end) {
+        if (!end.ok()) log_line(end.message());
+        out->close([out] { delete out; });  // closes the client too
+      },
+      "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n");
+}
+// --- end ---
+
+TEST_CASE("README: streaming from an event loop") {
+  int ends[2];
+  REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM, 0, ends) == 0);
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  uv_pipe_t client;
+  uv_pipe_init(&loop, &client, 0);
+  REQUIRE(uv_pipe_open(&client, ends[0]) == 0);
+  respond(reinterpret_cast<uv_stream_t*>(&client), load_rows());
+  uv_run(&loop, UV_RUN_DEFAULT);  // returns once the response is written and closed
+  CHECK(uv_loop_close(&loop) == 0);
+  std::string received(4096, '\0');
+  received.resize(static_cast<std::size_t>(::read(ends[1], received.data(), received.size())));
+  ::close(ends[1]);
+  CHECK(received ==
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+        "11\r\n[{\"a\":1},{\"b\":2}]\r\n0\r\n\r\n");
+}
+#endif
+
+TEST_CASE("README: NDJSON") {
+  std::vector<std::map<std::string, int>> events{{{"id", 1}}, {{"id", 2}}};
+  std::string lines = iterjson::to_string(iterjson::ndjson(events));  // {"id":1}\n{"id":2}\n
+  CHECK(lines == "{\"id\":1}\n{\"id\":2}\n");
+}
+
 TEST_CASE("README: errors") {
   try {
     iterjson::to_string(std::map<std::string, std::vector<double>>{{"scores", {1.0, NAN}}});
@@ -152,5 +202,5 @@ TEST_CASE("every C++ sample of the README is in this file") {
     CHECK_MESSAGE(self.find(sample) != std::string::npos, "README sample not compiled by this test:\n" << sample);
     open = close + 3;
   }
-  CHECK(blocks == 6);
+  CHECK(blocks == 8);
 }
