@@ -6,6 +6,7 @@
 #include <limits>
 #include <random>
 #include <string>
+#include <string_view>
 
 #include "test_support.hpp"
 
@@ -124,4 +125,34 @@ TEST_CASE("doubles from random bits agree with an independent repr") {
     const double moderate = static_cast<double>(static_cast<std::int64_t>(bits % 2000000) - 1000000) / 64;
     REQUIRE(written_float(moderate) == python_repr(moderate));
   }
+}
+
+TEST_CASE("eight digits at once agree with digits by division") {
+  for (std::uint32_t value = 0; value < 100000000; value += 7) {
+    std::uint64_t expected = 0;
+    std::uint32_t rest = value;
+    for (int digit = 7; digit >= 0; --digit) {
+      expected |= static_cast<std::uint64_t>(rest % 10) << (8 * digit);
+      rest /= 10;
+    }
+    REQUIRE(iterjson::detail::eight_digit_values(value) == expected);
+  }
+}
+
+TEST_CASE("sixteen digits at once agree with the word-at-a-time way") {
+  std::mt19937_64 random(17);
+  for (int i = 0; i < 1000000; ++i) {
+    const std::uint64_t value = (random() >> (random() % 64)) % 10000000000000000;
+    char fast[16];
+    char plain[16];
+    const unsigned fast_zeros = iterjson::detail::sixteen_digits(fast, value);
+    const unsigned plain_zeros = iterjson::detail::sixteen_digits_by_words(plain, value);
+    REQUIRE(std::string_view(fast, 16) == std::string_view(plain, 16));
+    REQUIRE(fast_zeros == plain_zeros);
+  }
+  char text[16];
+  CHECK(iterjson::detail::sixteen_digits(text, 1234567890123456) == 0x0200);  // the 0 at digit 9
+  CHECK(std::string_view(text, 16) == "1234567890123456");
+  CHECK(iterjson::detail::sixteen_digits(text, 0) == 0xFFFF);
+  CHECK(std::string_view(text, 16) == "0000000000000000");
 }

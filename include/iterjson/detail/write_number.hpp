@@ -1,5 +1,6 @@
 #pragma once
 
+#include <bit>
 #include <cmath>
 #include <concepts>
 #include <cstdint>
@@ -9,6 +10,11 @@
 #include <fmt/format.h>
 
 #include "iterjson/detail/config.hpp"
+#include "iterjson/detail/shortest_decimal.hpp"
+
+#ifdef ITERJSON_DETAIL_SSE2
+#include <emmintrin.h>
+#endif
 
 namespace iterjson::detail {
 
@@ -24,45 +30,45 @@ inline constexpr char digit_pairs[] =
 
 inline void write_pair(char* out, std::uint32_t value) noexcept { std::memcpy(out, digit_pairs + value * 2, 2); }
 
-// Writes the decimal digits of `value` ending just before `end`; returns their start.
-// Eight digits a step, as four independent pairs in 32-bit arithmetic.
-inline char* write_digits_backwards(char* end, std::uint64_t value) noexcept {
-  while (value >= 100000000) {
-    const auto eight = static_cast<std::uint32_t>(value % 100000000);
-    value /= 100000000;
-    const std::uint32_t high = eight / 10000;
-    const std::uint32_t low = eight % 10000;
-    end -= 8;
-    write_pair(end, high / 100);
-    write_pair(end + 2, high % 100);
-    write_pair(end + 4, low / 100);
-    write_pair(end + 6, low % 100);
-  }
-  auto rest = static_cast<std::uint32_t>(value);
-  while (rest >= 100) {
-    end -= 2;
-    write_pair(end, rest % 100);
-    rest /= 100;
-  }
-  if (rest >= 10) {
-    end -= 2;
-    write_pair(end, rest);
-  } else {
-    *--end = static_cast<char>('0' + rest);
-  }
-  return end;
+// The eight decimal digits of `value` (below 10^8, zeros in front), as byte values 0 to
+// 9 with the first digit in the lowest byte. No division: two halves of four digits in
+// 32-bit lanes are split into pairs in 16-bit lanes, then into digits in bytes, each
+// step one multiplication by a reciprocal that is exact in this range.
+inline std::uint64_t eight_digit_values(std::uint32_t value) noexcept {
+  std::uint64_t lanes = value / 10000 | static_cast<std::uint64_t>(value % 10000) << 32;
+  const std::uint64_t hundreds = (lanes * 10486 >> 20) & 0x0000007F0000007Full;  // x / 100, x < 10^4
+  lanes = hundreds | (lanes - hundreds * 100) << 16;
+  const std::uint64_t tens = (lanes * 103 >> 10) & 0x000F000F000F000Full;  // x / 10, x < 100
+  return tens | (lanes - tens * 10) << 8;
 }
 
-inline unsigned count_digits(std::uint64_t value) noexcept {
-  unsigned digits = 1;
-  for (;;) {  // four at a time: most numbers in documents are short
-    if (value < 10) return digits;
-    if (value < 100) return digits + 1;
-    if (value < 1000) return digits + 2;
-    if (value < 10000) return digits + 3;
-    value /= 10000;
-    digits += 4;
+inline constexpr std::uint64_t ascii_zeros = 0x3030303030303030ull;
+
+// Stores the eight bytes of `word`, lowest first, at `out`.
+inline void store_bytes(char* out, std::uint64_t word) noexcept {
+  if constexpr (std::endian::native == std::endian::big) {
+    std::uint64_t swapped = 0;
+    for (int i = 0; i < 8; ++i) swapped |= ((word >> (8 * i)) & 0xFF) << (56 - 8 * i);
+    word = swapped;
   }
+  std::memcpy(out, &word, 8);
+}
+
+// Zero digits before the first nonzero one of a word of digit values, not all zero.
+inline unsigned leading_zero_digits(std::uint64_t digit_values) noexcept {
+  return static_cast<unsigned>(std::countr_zero(digit_values)) / 8;
+}
+
+// Writes the digits of `value` (below 10^8) without leading zeros; stores 8 bytes.
+inline char* write_up_to_eight_digits(char* out, std::uint32_t value) noexcept {
+  if (value < 10) {
+    *out = static_cast<char>('0' + value);
+    return out + 1;
+  }
+  const std::uint64_t digits = eight_digit_values(value);
+  const unsigned zeros = leading_zero_digits(digits);
+  store_bytes(out, (digits + ascii_zeros) >> (8 * zeros));
+  return out + 8 - zeros;
 }
 
 // Writes `value` at `out` (room for max_integer_chars); returns the end.
@@ -76,16 +82,107 @@ char* write_integer(char* out, Integer value) noexcept {
       magnitude = 0 - static_cast<std::uint64_t>(static_cast<std::int64_t>(value));
     }
   }
-  char* const end = out + count_digits(magnitude);
-  write_digits_backwards(end, magnitude);
-  return end;
+  if (magnitude < 100000000) return write_up_to_eight_digits(out, static_cast<std::uint32_t>(magnitude));
+  std::uint64_t high = magnitude / 100000000;
+  const auto low = static_cast<std::uint32_t>(magnitude % 100000000);
+  if (high >= 100000000) {  // 17 to 20 digits: at most four before the last sixteen
+    const auto top = static_cast<std::uint32_t>(high / 100000000);
+    high %= 100000000;
+    if (top >= 100) {
+      if (top >= 1000) *out++ = static_cast<char>('0' + top / 1000);
+      *out++ = static_cast<char>('0' + top / 100 % 10);
+    }
+    if (top >= 10) {
+      write_pair(out, top % 100);
+      out += 2;
+    } else {
+      *out++ = static_cast<char>('0' + top);
+    }
+    store_bytes(out, eight_digit_values(static_cast<std::uint32_t>(high)) + ascii_zeros);
+    out += 8;
+  } else {
+    out = write_up_to_eight_digits(out, static_cast<std::uint32_t>(high));
+  }
+  store_bytes(out, eight_digit_values(low) + ascii_zeros);
+  return out + 8;
 }
 
-// Writes a finite `value` as Python's repr does: the shortest digits that round-trip
-// (Dragonbox, from fmt), in fixed form from 1e-4 up to 1e16 with `.0` on an integral
-// value, in exponent form with at least two exponent digits outside that range.
-// The digits are made apart, where their count comes free, then placed with copies of
-// a fixed size (no call), which max_double_chars leaves room for.
+// Writes the sixteen digits of `value` (below 10^16, zeros in front) at `out`, and
+// returns a mask with bit i set where digit i is 0. With SSE2 both halves of eight
+// digits are split at once, the same steps as eight_digit_values in wider lanes; the
+// word-at-a-time way is the plain path, tested against it.
+inline unsigned sixteen_digits_by_words(char* out, std::uint64_t value) noexcept {
+  const std::uint64_t high = eight_digit_values(static_cast<std::uint32_t>(value / 100000000));
+  const std::uint64_t low = eight_digit_values(static_cast<std::uint32_t>(value % 100000000));
+  store_bytes(out, high + ascii_zeros);
+  store_bytes(out + 8, low + ascii_zeros);
+  unsigned zeros = 0;
+  for (int i = 0; i < 8; ++i) {
+    zeros |= static_cast<unsigned>(((high >> (8 * i)) & 0xFF) == 0) << i;
+    zeros |= static_cast<unsigned>(((low >> (8 * i)) & 0xFF) == 0) << (i + 8);
+  }
+  return zeros;
+}
+
+inline unsigned sixteen_digits(char* out, std::uint64_t value) noexcept {
+#ifdef ITERJSON_DETAIL_SSE2
+  const auto high = static_cast<long long>(value / 100000000);
+  const auto low = static_cast<long long>(value % 100000000);
+  // 64-bit lanes x < 10^8 -> 32-bit lanes x / 10^4, x % 10^4 (2^45 / 10^4 rounded up)
+  const __m128i halves = _mm_set_epi64x(low, high);
+  const __m128i upper4 = _mm_srli_epi64(_mm_mul_epu32(halves, _mm_set1_epi64x(3518437209)), 45);
+  const __m128i lower4 = _mm_sub_epi32(halves, _mm_mul_epu32(upper4, _mm_set1_epi64x(10000)));
+  const __m128i quads = _mm_or_si128(upper4, _mm_slli_epi64(lower4, 32));
+  // 32-bit lanes y < 10^4 -> 16-bit lanes y / 100, y % 100 (2^19 / 100 rounded up)
+  const __m128i upper2 = _mm_srli_epi16(_mm_mulhi_epu16(quads, _mm_set1_epi32(5243)), 3);
+  const __m128i lower2 = _mm_sub_epi16(quads, _mm_mullo_epi16(upper2, _mm_set1_epi32(100)));
+  const __m128i pairs = _mm_or_si128(upper2, _mm_slli_epi32(lower2, 16));
+  // 16-bit lanes z < 100 -> bytes z / 10, z % 10 (2^16 / 10 rounded up)
+  const __m128i tens = _mm_mulhi_epu16(pairs, _mm_set1_epi16(6554));
+  const __m128i ones = _mm_sub_epi16(pairs, _mm_mullo_epi16(tens, _mm_set1_epi16(10)));
+  const __m128i digits = _mm_or_si128(tens, _mm_slli_epi16(ones, 8));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(out), _mm_add_epi8(digits, _mm_set1_epi8('0')));
+  return static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(digits, _mm_setzero_si128())));
+#else
+  return sixteen_digits_by_words(out, value);
+#endif
+}
+
+// The digits of a decimal significand (above 0, below 10^17) without its trailing
+// zeros: they start at `first` and are `count` long; `total` counts the zeros too.
+struct significand_digits {
+  const char* first;
+  int count;
+  int total;
+};
+
+// Writes into `scratch` (32 bytes).
+inline significand_digits write_significand(char* scratch, std::uint64_t significand) noexcept {
+  const std::uint64_t leading_digit = significand / 10000000000000000;  // the 17th from the end
+  scratch[0] = static_cast<char>('0' + leading_digit);
+  const unsigned zeros = sixteen_digits(scratch + 1, significand % 10000000000000000);
+  const int trailing = std::countl_one(static_cast<std::uint16_t>(zeros));
+  if (leading_digit != 0) return {scratch, 17 - trailing, 17};
+  const int leading = std::countr_one(zeros);  // below 16: the significand is not 0
+  return {scratch + 1 + leading, 16 - leading - trailing, 16 - leading};
+}
+
+// The shortest decimal of a double, inline; of a float, from fmt's Dragonbox.
+template <std::floating_point Float>
+decimal_number shortest_decimal_of(Float value) noexcept {
+  if constexpr (std::same_as<Float, double>) {
+    return shortest_decimal(value);
+  } else {
+    const auto decimal = fmt::detail::dragonbox::to_decimal(value);
+    return {decimal.significand, decimal.exponent};
+  }
+}
+
+// Writes a finite `value` as Python's repr does: the shortest digits that round-trip,
+// in fixed form from 1e-4 up to 1e16 with `.0` on an integral value, in exponent form
+// with at least two exponent digits outside that range. The digits are made apart,
+// then placed with copies of a fixed size (no call), which max_double_chars leaves
+// room for.
 template <std::floating_point Float>
 char* write_finite_float(char* out, Float value) noexcept {
   if (std::signbit(value)) {
@@ -96,18 +193,18 @@ char* write_finite_float(char* out, Float value) noexcept {
     std::memcpy(out, "0.0", 3);
     return out + 3;
   }
-  const auto decimal = fmt::detail::dragonbox::to_decimal(value);
-  char scratch[48];  // the digits end at 24; copies read at most 24 past the first
-  char* const digits_end = scratch + 24;
-  const char* first = write_digits_backwards(digits_end, decimal.significand);
-  const auto digits = static_cast<int>(digits_end - first);
-  const int exponent = decimal.exponent + digits - 1;  // of the first digit
+  const decimal_number decimal = shortest_decimal_of(value);
+  char scratch[64];  // the digits end by 17; copies read at most 32 past the first
+  const significand_digits digits = write_significand(scratch, decimal.significand);
+  const char* const first = digits.first;
+  const int count = digits.count;
+  const int exponent = decimal.exponent + digits.total - 1;  // of the first digit
 
   if (exponent < -4 || exponent >= 16) {  // d.ddde+XX
     out[0] = first[0];
     out[1] = '.';
     std::memcpy(out + 2, first + 1, 16);
-    out += digits > 1 ? digits + 1 : 1;
+    out += count > 1 ? count + 1 : 1;
     *out++ = 'e';
     *out++ = exponent < 0 ? '-' : '+';
     const auto magnitude = static_cast<std::uint32_t>(exponent < 0 ? -exponent : exponent);
@@ -119,21 +216,21 @@ char* write_finite_float(char* out, Float value) noexcept {
     std::memcpy(out, "0.000000", 8);
     out += 1 - exponent;
     std::memcpy(out, first, 24);
-    return out + digits;
+    return out + count;
   }
   const int integer_digits = exponent + 1;
-  if (digits <= integer_digits) {  // ddd000.0
+  if (count <= integer_digits) {  // ddd000.0
     std::memcpy(out, first, 16);
-    out += digits;
+    out += count;
     std::memset(out, '0', 16);
-    out += integer_digits - digits;
+    out += integer_digits - count;
     std::memcpy(out, ".0", 2);
     return out + 2;
   }
   std::memcpy(out, first, 16);  // ddd.ddd
   out[integer_digits] = '.';
   std::memcpy(out + integer_digits + 1, first + integer_digits, 16);
-  return out + digits + 1;
+  return out + count + 1;
 }
 
 }  // namespace iterjson::detail
