@@ -111,6 +111,24 @@ std::string encode_every_way(const T& value, options opts = {}) {
   return text;
 }
 
+// As encode_every_way, for single-pass values (generators, sources): `make()` gives a
+// fresh one for each way.
+template <class Make>
+std::string encode_every_way_from(Make make, options opts = {}) {
+  const std::string text = to_string(make(), opts);
+  CHECK(concat_next(make(), opts) == text);
+  for (const std::size_t chunk : {std::size_t{1}, std::size_t{2}, std::size_t{5}, std::size_t{64}}) {
+    options small = opts;
+    small.chunk_size = chunk;
+    CHECK(concat_next(make(), small) == text);
+  }
+  for (const std::size_t size : {1, 2, 3, 7, 64, 4096}) CHECK(concat_read(make(), size, opts) == text);
+  std::string from_range;
+  for (const std::string_view slice : iterencode(make(), opts)) from_range += slice;
+  CHECK(from_range == text);
+  return text;
+}
+
 inline std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   REQUIRE_MESSAGE(in.good(), "cannot open " << path);

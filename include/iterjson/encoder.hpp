@@ -2,6 +2,7 @@
 
 #include <concepts>
 #include <cstddef>
+#include <functional>
 #include <iterator>
 #include <memory>
 #include <string>
@@ -17,6 +18,15 @@
 #include "iterjson/traits.hpp"
 
 namespace iterjson {
+
+namespace detail {
+
+[[noreturn, gnu::cold]] inline void on_waiting_in_one_go(const engine& e, const char* what) {
+  throw encode_error(std::string("a source has nothing yet, and ") + what + " cannot wait: drive an encoder instead",
+                     e.current_path());
+}
+
+}  // namespace detail
 
 /// True for every type an encoder can write: one of the kinds `traits.hpp` lists, or one
 /// made encodable there. Elements of containers are checked when they are written.
@@ -60,11 +70,13 @@ class encoder {
 
   /// The next slice of text: at most `chunk_size` bytes, valid until the next call on
   /// this encoder. A long string that needs no escaping is handed out in place, without
-  /// a copy. Empty only when the text has ended: `done()` is then true. (Every JSON
-  /// value has text; only an empty stream of values, `framing.hpp`, has none at all.)
+  /// a copy. Empty only when the text has ended (`done()`), or when a source has nothing
+  /// yet (`waiting()`). (Every JSON value has text; only an empty stream of values,
+  /// `framing.hpp`, has none at all.)
   std::string_view next() { return engine_ ? engine_->next_slice() : std::string_view(); }
 
-  /// Writes the next bytes into `buffer`: exactly `size` of them, or fewer at the end.
+  /// Writes the next bytes into `buffer`: exactly `size` of them, or fewer at the end
+  /// or when a source has nothing yet (`waiting()`).
   /// Any size works, down to 1; text is resumed at any byte boundary. Bytes of `buffer`
   /// past the count returned may be overwritten too (numbers and strings are written
   /// with fixed-size stores); none past `size`.
@@ -77,6 +89,21 @@ class encoder {
   /// True after an error was thrown from `next()` or `read()`.
   [[nodiscard]] bool failed() const noexcept { return engine_ && engine_->failed(); }
 
+  /// True when the last `next()` or `read()` stopped at a source that has nothing yet
+  /// (`source.hpp`): call again once it wakes the encoder, see `on_wake`.
+  [[nodiscard]] bool waiting() const noexcept { return engine_ && engine_->waiting(); }
+
+  /// For a stream of values (`framing.hpp`): how many values are written whole, their
+  /// suffix included. A driver flushes on a change, so each record reaches the reader.
+  [[nodiscard]] std::uint64_t records() const noexcept { return engine_ ? engine_->records() : 0; }
+
+  /// What to call when a waiting source has more: typically, schedule the next `next()`
+  /// on the loop. It runs from whatever the source wakes from (a timer, another
+  /// connection), at most once per wait, and should only schedule work.
+  void on_wake(std::function<void()> callback) {
+    if (engine_) engine_->on_wake(std::move(callback));
+  }
+
   /// After a failure: the JSON Pointer of the value being written when it happened, for
   /// an `encode_error` and a user's exception alike; empty otherwise.
   [[nodiscard]] std::string_view error_path() const noexcept {
@@ -84,10 +111,12 @@ class encoder {
   }
 
  private:
+  friend class slice_range;
   std::unique_ptr<detail::engine> engine_;
 };
 
-/// Encodes `value` in one go, with the same engine as `encoder`.
+/// Encodes `value` in one go, with the same engine as `encoder`. Throws `encode_error`
+/// if a source has nothing yet (`source.hpp`): only a loop can wait for it.
 template <class T>
 std::string to_string(T&& value, const options& opts = {}) {
   detail::engine engine(opts);
@@ -97,6 +126,7 @@ std::string to_string(T&& value, const options& opts = {}) {
   for (;;) {
     size += engine.fill(text.data() + size, text.size() - size);
     if (engine.done()) break;
+    if (engine.waiting()) detail::on_waiting_in_one_go(engine, "to_string");
     text.resize(text.size() * 2);
   }
   text.resize(size);
@@ -117,7 +147,7 @@ class slice_range {
     explicit iterator(slice_range& range) : range_(&range) {}
     const std::string_view& operator*() const { return range_->slice_; }
     iterator& operator++() {
-      range_->slice_ = range_->encoder_.next();
+      range_->advance();
       return *this;
     }
     void operator++(int) { ++*this; }
@@ -129,12 +159,17 @@ class slice_range {
 
   /// Produces the first slice. Call once.
   iterator begin() {
-    slice_ = encoder_.next();
+    advance();
     return iterator(*this);
   }
   std::default_sentinel_t end() const noexcept { return {}; }
 
  private:
+  void advance() {
+    slice_ = encoder_.next();
+    if (slice_.empty() && encoder_.waiting()) detail::on_waiting_in_one_go(*encoder_.engine_, "iterencode");
+  }
+
   encoder encoder_;
   std::string_view slice_;
 };

@@ -1,7 +1,7 @@
 #pragma once
 
 // Framing: how a stream of JSON text is cut and wrapped for the wire.
-// - Streams of top-level values (`value_stream`): NDJSON.
+// - Streams of top-level values (`value_stream`): NDJSON, JSON text sequences, SSE.
 // - HTTP/1.1 chunked transfer encoding of the blocks a `stream_driver` writes.
 
 #include <cstddef>
@@ -14,8 +14,9 @@ namespace iterjson {
 
 /// A stream of top-level JSON values: each element of `values` written compactly, with
 /// `Format::prefix` before it and `Format::suffix` after it, and no brackets around the
-/// whole; `ndjson_format` is one such format. `Range` is a reference to a range owned
-/// elsewhere, or a range held here by value.
+/// whole; `ndjson_format`, `json_seq_format` and `sse_format` are such formats. `Range`
+/// is a range or a source (`source.hpp`), referenced when it is a reference type, else
+/// held here by value.
 ///
 /// Such a stream must be the encoder's root value, and the options must not indent; an
 /// encoder reports either mistake with `encode_error`. An element that fails to encode
@@ -32,11 +33,38 @@ struct ndjson_format {
   static constexpr std::string_view suffix = "\n";
 };
 
+/// RFC 7464 JSON text sequences: each value preceded by the record separator 0x1E and
+/// followed by a newline.
+struct json_seq_format {
+  static constexpr std::string_view prefix = "\x1E";
+  static constexpr std::string_view suffix = "\n";
+};
+
+/// Server-sent events (the HTML standard's text/event-stream): each value as the data
+/// of one event, `data: <value>` and a blank line. Compact JSON has no line breaks, so
+/// one `data:` line holds it.
+struct sse_format {
+  static constexpr std::string_view prefix = "data: ";
+  static constexpr std::string_view suffix = "\n\n";
+};
+
 /// The elements of `values` as NDJSON lines, to hand to an `encoder`:
 /// `iterjson::encoder enc(iterjson::ndjson(events));`. An lvalue range is referenced and
 /// must outlive the encoder; an rvalue range is moved in. The range may be endless.
 template <class Range>
 value_stream<Range, ndjson_format> ndjson(Range&& values) {
+  return {std::forward<Range>(values)};
+}
+
+/// The elements of `values` as an RFC 7464 JSON text sequence (`application/json-seq`).
+template <class Range>
+value_stream<Range, json_seq_format> json_seq(Range&& values) {
+  return {std::forward<Range>(values)};
+}
+
+/// The elements of `values` as server-sent events (`text/event-stream`).
+template <class Range>
+value_stream<Range, sse_format> server_sent_events(Range&& values) {
   return {std::forward<Range>(values)};
 }
 

@@ -3,10 +3,11 @@
 #include <algorithm>
 #include <array>
 #include <cstddef>
+#include <ranges>
 #include <string_view>
 #include <tuple>
 #include <type_traits>
-
+#include <utility>
 
 namespace iterjson {
 
@@ -57,6 +58,27 @@ struct struct_field {
   std::string_view quoted_name;  // the key as JSON text with quotes; empty unless printable ASCII
   Member pointer;
 };
+
+/// A range of key and value pairs, such as a `generator` of `std::pair`, written as an
+/// object: `iterjson::as_object(pairs)`. An lvalue range is referenced and must outlive
+/// the encoder; an rvalue range is moved in. Keys are as for maps.
+template <class Range>
+struct object_of_pairs {
+  Range members;
+
+  using pair_type = std::remove_cvref_t<std::ranges::range_reference_t<std::remove_reference_t<Range>&>>;
+  using key_type = std::remove_cvref_t<std::tuple_element_t<0, pair_type>>;
+  using mapped_type = std::remove_cvref_t<std::tuple_element_t<1, pair_type>>;
+
+  auto begin() { return std::ranges::begin(members); }
+  auto end() { return std::ranges::end(members); }
+};
+
+/// See `object_of_pairs`.
+template <class Range>
+object_of_pairs<Range> as_object(Range&& members) {
+  return {std::forward<Range>(members)};
+}
 
 namespace detail {
 

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -17,6 +18,7 @@
 #include "iterjson/detail/frame_stack.hpp"
 #include "iterjson/error.hpp"
 #include "iterjson/options.hpp"
+#include "iterjson/source.hpp"
 
 namespace iterjson::detail {
 
@@ -116,11 +118,18 @@ class engine {
   }
   engine(const engine&) = delete;
   engine& operator=(const engine&) = delete;
+  ~engine() {
+    if (wake_) *wake_ = {};  // wakers that outlive the engine wake nobody
+  }
 
   // --- driving -------------------------------------------------------------------------
 
   [[nodiscard]] bool done() const noexcept { return failed_ || (stack_.empty() && queue_empty()); }
   [[nodiscard]] bool failed() const noexcept { return failed_; }
+  // A source answered pending during the last call: nothing more until it wakes us.
+  [[nodiscard]] bool waiting() const noexcept { return waiting_; }
+  // Values of a stream of values (framing.hpp) written whole, suffix included.
+  [[nodiscard]] std::uint64_t records() const noexcept { return records_; }
   [[nodiscard]] const std::string& error_path() const noexcept { return error_path_; }
 
   // Writes up to `capacity` bytes at `out`; fewer only at the end. Resumable anywhere.
@@ -129,9 +138,10 @@ class engine {
     pos_ = out;
     end_ = out + capacity;
     descent_ = 0;
+    waiting_ = false;
     try {
       if (drain()) {
-        while (pos_ != end_ && !stack_.empty()) {
+        while (pos_ != end_ && !stack_.empty() && !waiting_) {
           frame& top = *stack_.top();
           top.ops->step(top, *this);
         }
@@ -167,6 +177,29 @@ class engine {
   [[nodiscard]] const frame* top() const noexcept { return stack_.top(); }
 
   [[nodiscard]] bool sort_keys() const noexcept { return sort_keys_; }
+
+  // --- sources that wait ---------------------------------------------------------------
+
+  // The waker handed to every source polled: made once, on first use.
+  const waker& source_waker() {
+    if (!wake_) {
+      wake_ = std::make_shared<wake_state>();
+      waker_ = waker(wake_);
+    }
+    return waker_;
+  }
+
+  // The source polled last has nothing yet: the engine stops and waits to be woken.
+  void wait() noexcept {
+    waiting_ = true;
+    wake_->waiting = true;
+  }
+
+  // What to call when a waiting source wakes (see encoder::on_wake).
+  void on_wake(std::function<void()> callback) {
+    source_waker();
+    wake_->on_wake = std::move(callback);
+  }
 
   // Values of std::shared_ptr open on the stack, to find cycles (see shared_frame).
   // Declared before stack_: frames erase from it as they are destroyed.
@@ -310,6 +343,10 @@ class engine {
 
   std::unique_ptr<char[]> slice_buffer_;
   std::string error_path_;
+  std::shared_ptr<wake_state> wake_;
+  waker waker_;
+  std::uint64_t records_ = 0;
+  bool waiting_ = false;
 
   const separator item_separator_;
   const separator key_separator_;

@@ -18,6 +18,7 @@
 #include "iterjson/detail/engine.hpp"
 #include "iterjson/detail/writer.hpp"
 #include "iterjson/detail/value_kind.hpp"
+#include "iterjson/source.hpp"
 #include "iterjson/traits.hpp"
 
 // Every value the encoder writes is either written at once (numbers, strings, literals)
@@ -146,7 +147,8 @@ concept ordered_like_python = requires {
 template <class Map>
 class sorted_members {
   using reference = std::ranges::range_reference_t<Map&>;
-  static constexpr bool by_address = std::is_lvalue_reference_v<reference>;
+  // Addresses stay valid only in a forward range: a generator's elements do not.
+  static constexpr bool by_address = std::is_lvalue_reference_v<reference> && std::ranges::forward_range<Map&>;
   using member = std::remove_cvref_t<reference>;
   using stored = std::conditional_t<by_address, std::remove_reference_t<reference>*, member>;
 
@@ -251,10 +253,12 @@ class shared_frame : public frame {
 
 // How a container is delimited: brackets around items set apart by the item separator,
 // or, for a stream of top-level values (framing.hpp), a prefix and a suffix per value.
+// end_item runs as soon as an item is complete, before the next is fetched.
 template <char Open, char Close>
 struct brackets {
   ITERJSON_DETAIL_INLINE static void open(writer& w) { w.open_container(Open); }
   ITERJSON_DETAIL_INLINE static void begin_item(writer& w, bool first) { w.begin_item(first); }
+  ITERJSON_DETAIL_INLINE static void end_item(writer&) {}
   ITERJSON_DETAIL_INLINE static void close(writer& w, bool had_items) { w.close_container(Close, had_items); }
 };
 
@@ -264,50 +268,75 @@ struct framed_values {
     if (!w.at_top_level()) w.fail("a stream of values must be the encoder's root value");
     if (w.indenting()) w.fail("a stream of values is written compactly: options::indent must be negative");
   }
-  ITERJSON_DETAIL_INLINE static void begin_item(writer& w, bool first) {
-    if (!first && !Format::suffix.empty()) w.put_json_text(Format::suffix);
+  ITERJSON_DETAIL_INLINE static void begin_item(writer& w, bool) {
     if (!Format::prefix.empty()) w.put_json_text(Format::prefix);
   }
-  ITERJSON_DETAIL_INLINE static void close(writer& w, bool had_items) {
-    if (had_items && !Format::suffix.empty()) w.put_json_text(Format::suffix);
+  // The suffix goes out with its value, not with the next: a reader sees a whole record
+  // while the source has nothing more yet.
+  ITERJSON_DETAIL_INLINE static void end_item(writer& w) {
+    if (!Format::suffix.empty()) w.put_json_text(Format::suffix);
+    w.end_record();
   }
+  static void close(writer&, bool) {}
 };
+
+// Where a container's next item stands. Only a source can be `pending`: nothing yet.
+enum class item_status : std::uint8_t { ready, end, pending };
 
 // What every container frame does: open, write items one at a time, stopping after any
 // of them when the window is full or a child frame was pushed, close, pop. `Kind`
-// supplies the items: at_end(), advance(), write_item(writer&). Its cursor
-// stays on the item being written until the next step, so an error's path names it.
+// supplies the items: begin_items() starts on them once the container is open,
+// fetch(writer&) finds the next one, write_item(writer&) writes it, advance() moves
+// past it. Its cursor stays on the item being written until the
+// next step, so an error's path names it. A source may answer `pending` to fetch: the
+// frame stops, the engine waits, and the next step fetches again.
 template <class Kind, class Layout>
 class container_frame : public frame {
  public:
   void step(engine& e) {
     writer w(e);
     auto& kind = static_cast<Kind&>(*this);
-    if (!started_) {
+    if (phase_ == phase::unopened) {
       Layout::open(w);  // may throw for depth: the path then ends at this value
-      started_ = true;
-      if (kind.at_end()) return close(w, false);
-      Layout::begin_item(w, true);
-      kind.write_item(w);
-      if (w.stopped(*this)) return;
-    }
-    for (;;) {
+      phase_ = phase::awaiting_first;
+      kind.begin_items();  // a generator runs to its first element: the path names it
+    } else if (phase_ == phase::after_item) {
+      Layout::end_item(w);
       kind.advance();
-      if (kind.at_end()) return close(w, true);
-      Layout::begin_item(w, false);
+    }
+    bool first = phase_ == phase::awaiting_first;
+    for (;;) {
+      const item_status status = kind.fetch(w);
+      if (status != item_status::ready) {
+        if (status == item_status::end) return close(w, !first);
+        phase_ = first ? phase::awaiting_first : phase::awaiting_next;
+        return;
+      }
+      Layout::begin_item(w, first);
+      first = false;
       kind.write_item(w);
-      if (w.stopped(*this)) return;
+      if (w.stopped(*this)) {
+        phase_ = phase::after_item;
+        return;
+      }
+      Layout::end_item(w);
+      kind.advance();
     }
   }
 
  protected:
-  bool started_ = false;  // the container is open and an item is under way
+  // The container is open: an item is being fetched or written.
+  [[nodiscard]] bool opened() const noexcept { return phase_ != phase::unopened; }
 
  private:
+  enum class phase : std::uint8_t { unopened, awaiting_first, awaiting_next, after_item };
+
   ITERJSON_DETAIL_INLINE void close(writer& w, bool had_items) {
     Layout::close(w, had_items);
     w.pop();
   }
+
+  phase phase_ = phase::unopened;
 };
 
 // An array from any input range.
@@ -319,27 +348,81 @@ class array_frame : public container_frame<array_frame<Range, Layout>, Layout> {
   friend class container_frame<array_frame, Layout>;
 
  public:
-  explicit array_frame(Range& range) : it_(std::ranges::begin(range)), end_(std::ranges::end(range)) {}
+  explicit array_frame(Range& range) : range_(&range) {}
 
   void append_path(std::string& path) const {
-    if (this->started_) append_key_segment(path, index_);
+    if (this->opened()) append_key_segment(path, index_);
   }
 
  private:
-  [[nodiscard]] bool at_end() const { return it_ == end_; }
+  // Not in the constructor: an input range's begin() may run user code (a generator's
+  // body), whose errors should name the first element.
+  void begin_items() {
+    it_.emplace(std::ranges::begin(*range_));
+    end_.emplace(std::ranges::end(*range_));
+  }
+  ITERJSON_DETAIL_INLINE item_status fetch(writer&) const { return *it_ == *end_ ? item_status::end : item_status::ready; }
   void advance() {
-    ++it_;
-    ++index_;
+    ++index_;  // first: an exception from a generator's increment has the next one's path
+    ++*it_;
   }
   ITERJSON_DETAIL_INLINE void write_item(writer& w) {
-    reference element = *it_;
+    reference element = **it_;
     write_value<!std::is_reference_v<reference>>(w, element);
   }
 
-  iterator it_;
-  sentinel end_;
+  Range* range_;
+  std::optional<iterator> it_;  // iterators of input ranges need not be default-constructible
+  std::optional<sentinel> end_;
   std::size_t index_ = 0;
 };
+
+// An array from a source pulled one element at a time: a `pollable_source`, which may
+// answer pending, or a callable returning std::optional, empty at the end. The element
+// pulled is kept here until it is written.
+template <class Source, class Layout = brackets<'[', ']'>>
+class source_frame : public container_frame<source_frame<Source, Layout>, Layout> {
+  using element = source_element_t<std::remove_cv_t<Source>>;
+  friend class container_frame<source_frame, Layout>;
+
+ public:
+  explicit source_frame(Source& source) : source_(&source) {}
+
+  void append_path(std::string& path) const {
+    if (this->opened()) append_key_segment(path, index_);
+  }
+
+ private:
+  void begin_items() noexcept {}
+  item_status fetch(writer& w) {
+    if constexpr (pollable_source<std::remove_cv_t<Source>>) {
+      poll_result<element> result = source_->poll(w.source_waker());
+      if (result.ready()) {
+        current_.emplace(std::move(result.value()));
+        return item_status::ready;
+      }
+      if (result.is_exhausted()) return item_status::end;
+      w.wait();
+      return item_status::pending;
+    } else {
+      current_ = (*source_)();
+      return current_ ? item_status::ready : item_status::end;
+    }
+  }
+  void advance() {
+    current_.reset();
+    ++index_;
+  }
+  ITERJSON_DETAIL_INLINE void write_item(writer& w) { write_value<false>(w, *current_); }
+
+  Source* source_;
+  std::optional<element> current_;
+  std::size_t index_ = 0;
+};
+
+// The frame that writes the elements of `T`, a range or a source, as items of `Layout`.
+template <class T, class Layout>
+using items_frame = std::conditional_t<kind_of<T>() == value_kind::source, source_frame<T, Layout>, array_frame<T, Layout>>;
 
 // An object from a map-like range of key and value pairs.
 template <class Map>
@@ -352,25 +435,29 @@ class object_frame : public container_frame<object_frame<Map>, brackets<'{', '}'
   friend class container_frame<object_frame, brackets<'{', '}'>>;
 
  public:
-  explicit object_frame(Map& map) : it_(std::ranges::begin(map)), end_(std::ranges::end(map)) {}
+  explicit object_frame(Map& map) : map_(&map) {}
 
   void append_path(std::string& path) const {
-    if (!this->started_) return;
+    if (!this->opened()) return;
     if constexpr (holds_member) {
       if (member_) append_key_segment(path, member_key(*member_));
-    } else if (it_ != end_) {
-      append_key_segment(path, member_key(*it_));
+    } else if (it_ && end_ && *it_ != *end_) {
+      append_key_segment(path, member_key(**it_));
     }
   }
 
  private:
-  [[nodiscard]] bool at_end() const { return it_ == end_; }
-  void advance() { ++it_; }
+  void begin_items() {
+    it_.emplace(std::ranges::begin(*map_));
+    end_.emplace(std::ranges::end(*map_));
+  }
+  ITERJSON_DETAIL_INLINE item_status fetch(writer&) const { return *it_ == *end_ ? item_status::end : item_status::ready; }
+  void advance() { ++*it_; }
   ITERJSON_DETAIL_INLINE void write_item(writer& w) {
     if constexpr (holds_member) {
-      write_member(w, member_.emplace(*it_));  // a temporary member is kept while written
+      write_member(w, member_.emplace(**it_));  // a temporary member is kept while written
     } else {
-      write_member(w, *it_);
+      write_member(w, **it_);
     }
   }
   template <class Member>
@@ -381,8 +468,9 @@ class object_frame : public container_frame<object_frame<Map>, brackets<'{', '}'
     write_value<!std::is_reference_v<decltype(member_value(member))>>(w, value);
   }
 
-  iterator it_;
-  sentinel end_;
+  Map* map_;
+  std::optional<iterator> it_;  // as in array_frame
+  std::optional<sentinel> end_;
   [[no_unique_address]] std::conditional_t<holds_member, std::optional<std::remove_cvref_t<reference>>,
                                            no_member> member_;
 };
@@ -416,7 +504,7 @@ class product_frame : public container_frame<product_frame<T, AsObject>, product
   explicit product_frame(T& value) : value_(&value) {}
 
   void append_path(std::string& path) const {
-    if (!this->started_) return;
+    if (!this->opened()) return;
     if constexpr (AsObject) {
       with_index<count>(member_index(), [&](auto i) {
         append_path_segment(path, std::get<i()>(struct_fields<plain>::members).name);
@@ -427,7 +515,8 @@ class product_frame : public container_frame<product_frame<T, AsObject>, product
   }
 
  private:
-  [[nodiscard]] bool at_end() const { return position_ == count; }
+  void begin_items() noexcept {}
+  ITERJSON_DETAIL_INLINE item_status fetch(writer&) const { return position_ == count ? item_status::end : item_status::ready; }
   void advance() { ++position_; }
 
   [[nodiscard]] std::size_t member_index() const {
@@ -473,8 +562,8 @@ ITERJSON_DETAIL_INLINE void write_value(writer& w, T& value) {
   if constexpr (Owned && !is_self_contained<plain>()) {
     w.push<value_frame<plain>>(std::move(value));
   } else if constexpr (kind == value_kind::stream) {
-    using range = std::remove_reference_t<decltype((value.values))>;
-    w.push_and_step<array_frame<range, framed_values<typename plain::format>>>(value.values);
+    using items = std::remove_reference_t<decltype((value.values))>;
+    w.push_and_step<items_frame<items, framed_values<typename plain::format>>>(value.values);
   } else if constexpr (kind == value_kind::custom) {
     decltype(auto) converted = encode_as<plain>::convert(value);
     write_value<!std::is_reference_v<decltype(converted)>>(w, converted);
@@ -510,6 +599,8 @@ ITERJSON_DETAIL_INLINE void write_value(writer& w, T& value) {
     w.push_and_step<object_frame<T>>(value);
   } else if constexpr (kind == value_kind::array) {
     w.push_and_step<array_frame<T>>(value);
+  } else if constexpr (kind == value_kind::source) {
+    w.push_and_step<source_frame<T>>(value);
   } else if constexpr (kind == value_kind::tuple) {
     w.push_and_step<product_frame<T, false>>(value);
   } else {

@@ -13,6 +13,7 @@
 
 #include "iterjson/detail/config.hpp"
 #include "iterjson/framing.hpp"
+#include "iterjson/source.hpp"
 #include "iterjson/traits.hpp"
 
 namespace iterjson::detail {
@@ -28,6 +29,7 @@ enum class value_kind {
   integer,
   floating,
   string,
+  source,      // pollable_source, or a callable returning std::optional
   object,      // map-like range
   array,       // any other input range
   tuple,       // std::tuple, std::pair
@@ -83,6 +85,24 @@ concept map_type = std::ranges::input_range<T&> && requires {
 template <class T>
 concept tuple_type = requires { std::tuple_size<std::remove_cv_t<T>>::value; };
 
+// A callable pulled for elements until it returns an empty optional.
+template <class T>
+concept optional_puller = std::invocable<T&> && is_specialization_of<std::remove_cvref_t<std::invoke_result_t<T&>>, std::optional>;
+
+// The elements a source gives.
+template <class T>
+struct source_element;
+template <pollable_source T>
+struct source_element<T> {
+  using type = typename std::remove_cvref_t<decltype(std::declval<T&>().poll(std::declval<const waker&>()))>::value_type;
+};
+template <optional_puller T>
+struct source_element<T> {
+  using type = typename std::remove_cvref_t<std::invoke_result_t<T&>>::value_type;
+};
+template <class T>
+using source_element_t = typename source_element<T>::type;
+
 template <class T>
 constexpr value_kind kind_of() {
   using plain = std::remove_cvref_t<T>;
@@ -96,6 +116,7 @@ constexpr value_kind kind_of() {
   else if constexpr (integer_type<plain>) return value_kind::integer;
   else if constexpr (floating_type<plain>) return value_kind::floating;
   else if constexpr (string_type<plain>) return value_kind::string;
+  else if constexpr (pollable_source<plain> || optional_puller<plain>) return value_kind::source;
   else if constexpr (map_type<object>) return value_kind::object;
   else if constexpr (std::ranges::input_range<object&>) return value_kind::array;
   else if constexpr (tuple_type<plain>) return value_kind::tuple;

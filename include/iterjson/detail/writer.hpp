@@ -74,6 +74,9 @@ class writer {
   }
 
   [[nodiscard]] ITERJSON_DETAIL_INLINE bool sort_keys() const noexcept { return engine_.sort_keys(); }
+  [[nodiscard]] const waker& source_waker() { return engine_.source_waker(); }
+  void wait() noexcept { engine_.wait(); }
+  void end_record() noexcept { ++engine_.records_; }
   [[nodiscard]] bool indenting() const noexcept { return indenting_; }
   [[nodiscard]] bool at_top_level() const noexcept { return engine_.depth_ == 0; }
   [[noreturn]] ITERJSON_DETAIL_INLINE void fail(const std::string& reason) { engine_.fail(reason); }
