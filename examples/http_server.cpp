@@ -4,7 +4,7 @@
 //   http_server [--port P] [--oneshot]
 //
 //   GET /numbers?length=N  the array [0,1,...,N-1] from a lazy range, never materialized,
-//                          in HTTP chunks of 16 KiB
+//                          in HTTP chunks of 16 KiB; N at most 10^12
 //   GET /primes            NDJSON lines {"n":1,"prime":2} from an endless generator,
 //                          until the client disconnects
 //   GET /ping              pong
@@ -13,15 +13,26 @@
 //
 // --port 0 picks a free port; the server prints `listening on 127.0.0.1:PORT` when ready.
 // --oneshot is the blocking baseline: /numbers is serialized whole with to_string, then
-// written. Connections are kept alive; requests on one are answered in order. SIGINT
-// and SIGTERM stop the server cleanly.
+// written; above max_oneshot_length numbers it answers 400 instead.
+//
+// Connections are kept alive; requests on one are answered in order, and the server
+// reads no more of a connection while it answers it, so what a client sends meanwhile
+// waits in the kernel, not in the server. A client that half-closes after its requests
+// still gets every answer. HTTP/1.0 requests are answered with Connection: close, and a
+// streamed body, which HTTP/1.0 cannot chunk, ends where the connection does. A response
+// cut short ends with a reset connection, so that it cannot pass for complete. SIGINT and
+// SIGTERM stop the server cleanly.
 
+#include <sys/socket.h>
 #include <uv.h>
 
+#include <cctype>
 #include <charconv>
+#include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <fstream>
 #include <memory>
 #include <optional>
@@ -29,6 +40,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include <iterjson/adapters/libuv.hpp>
 #include <iterjson/driver.hpp>
@@ -42,7 +54,9 @@ namespace {
 // --- what is served ------------------------------------------------------------------
 
 // The primes, in order, without end: each computed when the encoder asks for the next
-// line, by trial division with the primes found so far.
+// line, by trial division. Only the divisors that takes are kept, the primes up to the
+// square root of the candidate: memory grows with the root of the last prime written,
+// not with the stream.
 class prime_lines {
  public:
   struct line {
@@ -56,7 +70,7 @@ class prime_lines {
     using difference_type = std::ptrdiff_t;
     iterator() = default;
     explicit iterator(prime_lines* lines) : lines_(lines) {}
-    line operator*() const { return {lines_->count_, lines_->primes_.back()}; }
+    line operator*() const { return {lines_->count_, lines_->prime_}; }
     iterator& operator++() {
       lines_->find_next();
       return *this;
@@ -73,24 +87,37 @@ class prime_lines {
 
  private:
   void find_next() {
-    for (std::uint64_t candidate = primes_.back() + 1;; ++candidate) {
-      bool prime = true;
-      for (const std::uint64_t p : primes_) {
-        if (p * p > candidate) break;
-        if (candidate % p == 0) {
-          prime = false;
-          break;
-        }
-      }
-      if (prime) {
-        primes_.push_back(candidate);
-        ++count_;
-        return;
-      }
-    }
+    do {
+      ++prime_;
+    } while (!is_prime(prime_));
+    ++count_;
   }
 
-  std::vector<std::uint64_t> primes_{2};
+  bool is_prime(std::uint64_t candidate) {
+    while (divisors_.back() * divisors_.back() < candidate) add_divisor();
+    return !has_divisor(candidate);
+  }
+
+  // The prime after the largest divisor. It is below twice that divisor (Bertrand's
+  // postulate), so the divisors it is tried with are all there already.
+  void add_divisor() {
+    std::uint64_t next = divisors_.back() + 1;
+    while (has_divisor(next)) ++next;
+    divisors_.push_back(next);
+  }
+
+  // Whether a prime up to the square root of `number` divides it; the divisors must reach
+  // that root.
+  [[nodiscard]] bool has_divisor(std::uint64_t number) const {
+    for (const std::uint64_t p : divisors_) {
+      if (p * p > number) return false;
+      if (number % p == 0) return true;
+    }
+    return false;
+  }
+
+  std::vector<std::uint64_t> divisors_{2};  // the primes in order, up to the last one's root or just past it
+  std::uint64_t prime_ = 2;
   std::uint64_t count_ = 1;
 };
 
@@ -128,6 +155,7 @@ struct request {
   std::string_view path;
   std::string_view query;
   bool keep_alive = true;
+  bool http_1_0 = false;  // no chunked encoding, no keep-alive
   bool has_body = false;
 };
 
@@ -151,7 +179,8 @@ std::optional<request> parse_request(std::string_view head) {
   const std::string_view target = line.substr(space1 + 1, space2 - space1 - 1);
   const std::string_view version = line.substr(space2 + 1);
   if (target.empty() || target[0] != '/' || !version.starts_with("HTTP/1.")) return std::nullopt;
-  r.keep_alive = version == "HTTP/1.1";
+  r.http_1_0 = version == "HTTP/1.0";
+  r.keep_alive = !r.http_1_0;
   const std::size_t question = target.find('?');
   r.path = target.substr(0, question);
   if (question != std::string_view::npos) r.query = target.substr(question + 1);
@@ -165,7 +194,7 @@ std::optional<request> parse_request(std::string_view head) {
     const std::string_view name = header.substr(0, colon);
     std::string_view value = header.substr(colon + 1);
     while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-    if (equal_ignoring_case(name, "connection")) r.keep_alive = !equal_ignoring_case(value, "close");
+    if (equal_ignoring_case(name, "connection") && !r.http_1_0) r.keep_alive = !equal_ignoring_case(value, "close");
     if (equal_ignoring_case(name, "transfer-encoding") || (equal_ignoring_case(name, "content-length") && value != "0")) {
       r.has_body = true;
     }
@@ -195,8 +224,11 @@ std::optional<long long> parse_length(std::string_view text) {
   return value;
 }
 
+// A response head. A body of known size has a Content-Length. A streamed body is chunked,
+// or, for HTTP/1.0, which has no chunked encoding (RFC 9112, section 6.1), ends where the
+// connection does.
 std::string response_head(std::string_view status, std::string_view content_type, bool keep_alive,
-                          std::optional<std::size_t> content_length) {
+                          std::optional<std::size_t> content_length, bool chunked = true) {
   std::string head = "HTTP/1.1 ";
   head += status;
   head += "\r\nContent-Type: ";
@@ -204,7 +236,7 @@ std::string response_head(std::string_view status, std::string_view content_type
   if (content_length) {
     head += "\r\nContent-Length: ";
     head += std::to_string(*content_length);
-  } else {
+  } else if (chunked) {
     head += "\r\nTransfer-Encoding: chunked";
   }
   if (!keep_alive) head += "\r\nConnection: close";
@@ -216,33 +248,64 @@ std::string response_head(std::string_view status, std::string_view content_type
 
 constexpr std::size_t max_request_head = 16 * 1024;
 
+// The longest /numbers that --oneshot serializes: about 420 MiB of text. Above it the
+// answer is 400, not an allocation that could fail.
+constexpr long long max_oneshot_length = 50'000'000;
+
 class server;
 
-// One client connection: reads requests, answers them one at a time.
+// One client connection: reads requests, answers them one at a time. It reads only while
+// no answer is under way, so it holds at most one request head and one read's bytes.
 class connection {
  public:
   explicit connection(server& owner) : server_(owner) {}
 
-  bool accept(uv_stream_t* listener);
-  void close();
+  void accept(uv_stream_t* listener);
+  void close() noexcept;
 
  private:
   static void on_alloc(uv_handle_t* handle, std::size_t, uv_buf_t* buffer);
   static void on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t*);
   static void on_raw_written(uv_write_t* write, int status);
 
+  // Runs `work` from a libuv callback, which is C: no exception may leave it. One that
+  // escapes ends the response under way with a 500, or, if bytes of it went out already,
+  // the connection.
+  template <class Work>
+  void guarded(Work&& work) noexcept {
+    try {
+      std::forward<Work>(work)();
+    } catch (const std::exception& e) {
+      on_exception(e.what());
+    } catch (...) {
+      on_exception("unknown exception");
+    }
+  }
+  void on_exception(const char* what) noexcept;
+
+  void take(ssize_t nread);
+  void set_reading(bool on);
   void answer_next();
+  void begin_response();
   void answer(const request& r);
-  void stream_json(iterjson::encoder text, std::string_view content_type, bool keep_alive);
+  void answer_numbers(const request& r);
+  void stream_json(iterjson::encoder text, std::string_view content_type, const request& r);
+  void stream_ended(const iterjson::stream_end& end, bool keep_alive);
+  void send_text(std::string_view status, std::string body, bool keep_alive);
   void send_raw(std::string head, std::string body, bool keep_alive);
   void response_done(bool keep_alive);
+  void abort() noexcept;
 
   server& server_;
   uv_tcp_t tcp_{};
+  // Made for the first streamed response, chunked unless that one is for HTTP/1.0.
   std::unique_ptr<iterjson::libuv_stream> stream_;
   std::string received_;
   char read_buffer_[64 * 1024];
+  bool reading_ = false;
+  bool peer_ended_ = false;  // the client closed its side: it sends no more requests
   bool responding_ = false;
+  bool response_sent_ = false;  // bytes of the response under way were handed to libuv
   bool closing_ = false;
 
   // A response written whole, not streamed: kept until libuv has written it.
@@ -300,14 +363,22 @@ class server {
     return json;
   }
 
-  void forget(connection* c) { connections_.erase(c); }
+  void forget(connection* c) noexcept { connections_.erase(c); }
 
  private:
   static void on_connection(uv_stream_t* listener, int status) {
     auto& self = *static_cast<server*>(listener->data);
     if (status < 0) return;
-    auto* c = new connection(self);
-    if (c->accept(listener)) self.connections_.insert(c);
+    connection* c = nullptr;
+    try {
+      c = new connection(self);
+      self.connections_.insert(c);
+    } catch (const std::exception& e) {  // no exception may leave a libuv callback
+      delete c;
+      std::fprintf(stderr, "http_server: cannot take a connection: %s\n", e.what());
+      return;
+    }
+    c->accept(listener);
   }
 
   // A 1 ms timer: how late it fires is how long the loop was busy elsewhere.
@@ -321,7 +392,7 @@ class server {
 
   static void on_signal(uv_signal_t* signal, int) {
     auto& self = *static_cast<server*>(signal->data);
-    for (connection* c : std::set<connection*>(self.connections_)) c->close();
+    while (!self.connections_.empty()) (*self.connections_.begin())->close();  // each forgets itself
     for (uv_handle_t* handle : {reinterpret_cast<uv_handle_t*>(&self.listener_),
                                 reinterpret_cast<uv_handle_t*>(&self.stall_timer_),
                                 reinterpret_cast<uv_handle_t*>(&self.sigint_),
@@ -341,24 +412,41 @@ class server {
   std::set<connection*> connections_;
 };
 
-bool connection::accept(uv_stream_t* listener) {
+void connection::accept(uv_stream_t* listener) {
   uv_tcp_init(server_.loop(), &tcp_);
   tcp_.data = this;
-  if (uv_accept(listener, reinterpret_cast<uv_stream_t*>(&tcp_)) != 0) {
-    uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), [](uv_handle_t* h) { delete static_cast<connection*>(h->data); });
-    return false;
-  }
-  stream_ = std::make_unique<iterjson::libuv_stream>(reinterpret_cast<uv_stream_t*>(&tcp_),
-                                                     iterjson::stream_options{.framing = iterjson::transfer_framing::http_chunked});
-  uv_read_start(reinterpret_cast<uv_stream_t*>(&tcp_), &on_alloc, &on_read);
-  return true;
+  if (uv_accept(listener, reinterpret_cast<uv_stream_t*>(&tcp_)) != 0) return close();
+  set_reading(true);
 }
 
-void connection::close() {
+void connection::close() noexcept {
   if (closing_) return;
   closing_ = true;
   server_.forget(this);
-  stream_->close([this] { delete this; });
+  if (stream_) return stream_->close([this] { delete this; });
+  uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), [](uv_handle_t* h) { delete static_cast<connection*>(h->data); });
+}
+
+// Closes with a reset rather than a FIN: the client cannot take a response cut short,
+// even a body that ends with the connection, for a complete one.
+void connection::abort() noexcept {
+  uv_os_fd_t fd{};
+  if (!closing_ && uv_fileno(reinterpret_cast<uv_handle_t*>(&tcp_), &fd) == 0) {
+    const linger reset{1, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+  }
+  close();
+}
+
+void connection::on_exception(const char* what) noexcept {
+  std::fprintf(stderr, "http_server: %s\n", what);
+  if (closing_) return;
+  if (!responding_ || response_sent_) return abort();
+  try {
+    send_text("500 Internal Server Error", "internal error\n", false);
+  } catch (...) {
+    abort();
+  }
 }
 
 void connection::on_alloc(uv_handle_t* handle, std::size_t, uv_buf_t* buffer) {
@@ -368,77 +456,129 @@ void connection::on_alloc(uv_handle_t* handle, std::size_t, uv_buf_t* buffer) {
 
 void connection::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t*) {
   auto& self = *static_cast<connection*>(stream->data);
-  if (nread < 0) {  // the client went away or closed its side
-    if (self.stream_->driver().active()) return self.stream_->driver().on_peer_error(iterjson::libuv_error(static_cast<int>(nread)));
-    return self.close();
-  }
-  self.received_.append(self.read_buffer_, static_cast<std::size_t>(nread));
-  if (!self.responding_) self.answer_next();
+  self.guarded([&] { self.take(nread); });
 }
 
-// Answers the next complete request received, if any.
+void connection::take(ssize_t nread) {
+  if (nread == UV_EOF) {  // a half-close: the requests received are still answered
+    peer_ended_ = true;
+    set_reading(false);
+    if (!responding_) answer_next();
+    return;
+  }
+  if (nread < 0) {  // the client went away
+    if (stream_ && stream_->driver().active()) {
+      return stream_->driver().on_peer_error(iterjson::libuv_error(static_cast<int>(nread)));
+    }
+    return close();
+  }
+  received_.append(read_buffer_, static_cast<std::size_t>(nread));
+  if (!responding_) answer_next();
+}
+
+void connection::set_reading(bool on) {
+  if (on == reading_ || closing_) return;
+  reading_ = on;
+  auto* stream = reinterpret_cast<uv_stream_t*>(&tcp_);
+  if (!on) {
+    uv_read_stop(stream);
+  } else if (uv_read_start(stream, &on_alloc, &on_read) < 0) {
+    close();
+  }
+}
+
+// Answers the next complete request received, if any; else reads on, or closes once the
+// client sends no more.
 void connection::answer_next() {
   const std::size_t head_end = received_.find("\r\n\r\n");
   if (head_end == std::string::npos) {
     if (received_.size() > max_request_head) {
-      responding_ = true;
-      send_raw(response_head("431 Request Header Fields Too Large", "text/plain", false, 0), {}, false);
+      begin_response();
+      return send_raw(response_head("431 Request Header Fields Too Large", "text/plain", false, 0), {}, false);
     }
-    return;
+    if (peer_ended_) return close();
+    return set_reading(true);
   }
+  begin_response();
   const std::optional<request> r = parse_request(std::string_view(received_).substr(0, head_end));
-  responding_ = true;
-  if (!r || r->has_body) {
-    const std::string body = "bad request\n";
-    return send_raw(response_head("400 Bad Request", "text/plain", false, body.size()), body, false);
-  }
+  if (!r || r->has_body) return send_text("400 Bad Request", "bad request\n", false);
   const request copy = *r;  // its views point into received_, which answer() may not outlive
   const std::string path(copy.path), query(copy.query), method(copy.method);
   received_.erase(0, head_end + 4);
-  answer({method, path, query, copy.keep_alive, false});
+  answer({method, path, query, copy.keep_alive, copy.http_1_0, false});
+}
+
+// Until the response ends, what the client sends stays in the kernel.
+void connection::begin_response() {
+  set_reading(false);
+  responding_ = true;
+  response_sent_ = false;
 }
 
 void connection::answer(const request& r) {
-  if (r.method != "GET") {
-    const std::string body = "only GET is served\n";
-    return send_raw(response_head("405 Method Not Allowed", "text/plain", r.keep_alive, body.size()), body,
-                    r.keep_alive);
-  }
-  if (r.path == "/ping") return send_raw(response_head("200 OK", "text/plain", r.keep_alive, 4), "pong", r.keep_alive);
+  if (r.method != "GET") return send_text("405 Method Not Allowed", "only GET is served\n", r.keep_alive);
+  if (r.path == "/ping") return send_text("200 OK", "pong", r.keep_alive);
   if (r.path == "/stats") {
-    const std::string body = server_.stats_json();
-    return send_raw(response_head("200 OK", "application/json", r.keep_alive, body.size()), body, r.keep_alive);
-  }
-  if (r.path == "/primes") return stream_json(iterjson::encoder(iterjson::ndjson(prime_lines())), "application/x-ndjson", r.keep_alive);
-  if (r.path == "/numbers") {
-    const std::optional<std::string_view> text = query_parameter(r.query, "length");
-    const std::optional<long long> length = text ? parse_length(*text) : std::nullopt;
-    if (!length) {
-      const std::string body = "/numbers needs ?length=N, N from 0 to 10^12\n";
-      return send_raw(response_head("400 Bad Request", "text/plain", false, body.size()), body, false);
-    }
-    const examples::number_sequence numbers(*length);
-    if (!server_.oneshot()) return stream_json(iterjson::encoder(numbers), "application/json", r.keep_alive);
-    std::string body = iterjson::to_string(numbers);  // the blocking baseline: all at once
+    std::string body = server_.stats_json();
     std::string head = response_head("200 OK", "application/json", r.keep_alive, body.size());
     return send_raw(std::move(head), std::move(body), r.keep_alive);
   }
-  const std::string body = "not found\n";
-  send_raw(response_head("404 Not Found", "text/plain", r.keep_alive, body.size()), body, r.keep_alive);
+  if (r.path == "/primes") {
+    return stream_json(iterjson::encoder(iterjson::ndjson(prime_lines())), "application/x-ndjson", r);
+  }
+  if (r.path == "/numbers") return answer_numbers(r);
+  send_text("404 Not Found", "not found\n", r.keep_alive);
 }
 
-void connection::stream_json(iterjson::encoder text, std::string_view content_type, bool keep_alive) {
+void connection::answer_numbers(const request& r) {
+  const std::optional<std::string_view> text = query_parameter(r.query, "length");
+  const std::optional<long long> length = text ? parse_length(*text) : std::nullopt;
+  if (!length) return send_text("400 Bad Request", "/numbers needs ?length=N, N from 0 to 10^12\n", false);
+  const examples::number_sequence numbers(*length);
+  if (!server_.oneshot()) return stream_json(iterjson::encoder(numbers), "application/json", r);
+  if (*length > max_oneshot_length) {
+    return send_text("400 Bad Request",
+                     "--oneshot serializes /numbers whole: length at most " + std::to_string(max_oneshot_length) + "\n",
+                     r.keep_alive);
+  }
+  std::string body = iterjson::to_string(numbers);  // the blocking baseline: all at once
+  std::string head = response_head("200 OK", "application/json", r.keep_alive, body.size());
+  send_raw(std::move(head), std::move(body), r.keep_alive);
+}
+
+void connection::stream_json(iterjson::encoder text, std::string_view content_type, const request& r) {
+  const auto framing = r.http_1_0 ? iterjson::transfer_framing::none : iterjson::transfer_framing::http_chunked;
+  if (!stream_) {
+    stream_ = std::make_unique<iterjson::libuv_stream>(reinterpret_cast<uv_stream_t*>(&tcp_),
+                                                       iterjson::stream_options{.framing = framing});
+  } else if (stream_->driver().options().framing != framing) {
+    // An HTTP/1.0 request after streamed HTTP/1.1 answers: this connection's driver chunks.
+    return send_text("505 HTTP Version Not Supported",
+                     "HTTP/1.0 after HTTP/1.1 on one connection is not streamed: use a new connection\n", false);
+  }
   ++server_.stats().streams_started;
-  stream_->driver().start(std::move(text), [this, keep_alive](const iterjson::stream_end& end) {
-    if (!end.ok()) {
-      ++server_.stats().streams_failed;
-      // A disconnect is the normal end of /primes; anything else is worth a line.
-      if (end.error == iterjson::stream_errc::encode_failed) std::fprintf(stderr, "stream failed: %s\n", end.message().c_str());
-      return close();  // a chunked response cut short must not look complete
-    }
-    ++server_.stats().streams_completed;
-    response_done(keep_alive);
-  }, response_head("200 OK", content_type, keep_alive, std::nullopt));
+  const bool keep_alive = r.keep_alive;
+  stream_->driver().start(
+      std::move(text),
+      [this, keep_alive](const iterjson::stream_end& end) { guarded([&] { stream_ended(end, keep_alive); }); },
+      response_head("200 OK", content_type, keep_alive, std::nullopt, !r.http_1_0));
+  response_sent_ = true;
+}
+
+void connection::stream_ended(const iterjson::stream_end& end, bool keep_alive) {
+  if (!end.ok()) {
+    ++server_.stats().streams_failed;
+    // A disconnect is the normal end of /primes; anything else is worth a line.
+    if (end.error == iterjson::stream_errc::encode_failed) std::fprintf(stderr, "stream failed: %s\n", end.message().c_str());
+    return abort();
+  }
+  ++server_.stats().streams_completed;
+  response_done(keep_alive);
+}
+
+void connection::send_text(std::string_view status, std::string body, bool keep_alive) {
+  std::string head = response_head(status, "text/plain", keep_alive, body.size());
+  send_raw(std::move(head), std::move(body), keep_alive);
 }
 
 void connection::send_raw(std::string head, std::string body, bool keep_alive) {
@@ -448,13 +588,14 @@ void connection::send_raw(std::string head, std::string body, bool keep_alive) {
   write->request.data = write.get();
   if (uv_write(&write->request, reinterpret_cast<uv_stream_t*>(&tcp_), buffers, 2, &on_raw_written) < 0) return close();
   write.release();  // libuv's until on_raw_written
+  response_sent_ = true;
 }
 
 void connection::on_raw_written(uv_write_t* request, int status) {
   const std::unique_ptr<raw_write> write(static_cast<raw_write*>(request->data));
   connection& self = *write->owner;
   if (status < 0) return self.close();
-  self.response_done(write->keep_alive);
+  self.guarded([&] { self.response_done(write->keep_alive); });
 }
 
 void connection::response_done(bool keep_alive) {
@@ -497,6 +638,9 @@ settings parse_arguments(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   const settings s = parse_arguments(argc, argv);
+  // libuv writes with writev: a client gone must be EPIPE for the stream, not the end of
+  // the process.
+  std::signal(SIGPIPE, SIG_IGN);
   uv_loop_t* loop = uv_default_loop();
   server http(loop, s.oneshot);
   if (const int status = http.listen(s.port); status < 0) {

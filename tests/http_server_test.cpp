@@ -1,0 +1,464 @@
+// The HTTP demo, examples/http_server, as a client sees it: the real binary, started with
+// --port 0, answering on loopback sockets. Every wait is bounded in time, and the server
+// is killed and reaped at the end of each test, whatever happened.
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <thread>
+#include <vector>
+
+#include "../examples/number_sequence.hpp"
+#include "loopback.hpp"
+
+extern char** environ;
+
+namespace {
+
+using namespace iterjson::testing;
+using std::chrono::milliseconds;
+using steady = std::chrono::steady_clock;
+
+// No single wait of these tests is longer.
+constexpr auto wait_limit = std::chrono::seconds(10);
+
+// Polls `fd` for `events` until `deadline`; false if the time ran out.
+bool wait_for(int fd, short events, steady::time_point deadline) {
+  for (;;) {
+    const auto left = std::chrono::duration_cast<milliseconds>(deadline - steady::now()).count();
+    if (left <= 0) return false;
+    pollfd watched{fd, events, 0};
+    const int n = ::poll(&watched, 1, static_cast<int>(left));
+    if (n > 0) return true;
+    check_system(n == 0 || errno == EINTR, "poll");
+  }
+}
+
+// examples/http_server, started with `--port 0` and the given flags; SIGTERM, then SIGKILL
+// if it lingers, and waitpid when this goes.
+class server_process {
+ public:
+  explicit server_process(const std::vector<std::string>& flags = {}) {
+    int output[2];
+    check_system(::pipe2(output, O_CLOEXEC) == 0, "pipe2");
+    std::vector<std::string> arguments{ITERJSON_HTTP_SERVER, "--port", "0"};
+    arguments.insert(arguments.end(), flags.begin(), flags.end());
+    std::vector<char*> argv;
+    for (std::string& argument : arguments) argv.push_back(argument.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, output[1], STDOUT_FILENO);
+    const int error = ::posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    ::close(output[1]);
+    stdout_ = output[0];
+    if (error != 0) {
+      ::close(stdout_);
+      throw std::system_error(error, std::system_category(), "posix_spawn " ITERJSON_HTTP_SERVER);
+    }
+    try {
+      port_ = read_port();
+    } catch (...) {
+      stop();
+      ::close(stdout_);
+      throw;
+    }
+  }
+
+  server_process(const server_process&) = delete;
+  server_process& operator=(const server_process&) = delete;
+
+  ~server_process() {
+    stop();
+    ::close(stdout_);
+  }
+
+  [[nodiscard]] std::uint16_t port() const { return port_; }
+
+  // True while the process runs.
+  bool alive() {
+    if (exit_status_) return false;
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) == 0) return true;
+    exit_status_ = status;
+    return false;
+  }
+
+  // Stops the server: SIGTERM, and SIGKILL if it has not exited within the wait limit.
+  // Returns its wait status.
+  int stop() {
+    if (!alive()) return *exit_status_;
+    ::kill(pid_, SIGTERM);
+    const auto deadline = steady::now() + wait_limit;
+    while (alive() && steady::now() < deadline) std::this_thread::sleep_for(milliseconds(5));
+    if (!exit_status_) {
+      ::kill(pid_, SIGKILL);
+      int status = 0;
+      ::waitpid(pid_, &status, 0);
+      exit_status_ = status;
+    }
+    return *exit_status_;
+  }
+
+ private:
+  // The port of the line `listening on 127.0.0.1:PORT`, the first the server prints.
+  std::uint16_t read_port() {
+    const auto deadline = steady::now() + wait_limit;
+    std::string line;
+    while (!line.ends_with('\n')) {
+      REQUIRE_MESSAGE(wait_for(stdout_, POLLIN, deadline), "the server printed no `listening on` line");
+      char c = 0;
+      const ssize_t n = ::read(stdout_, &c, 1);
+      REQUIRE_MESSAGE(n == 1, "the server exited before listening: " << line);
+      line += c;
+    }
+    constexpr std::string_view prefix = "listening on 127.0.0.1:";
+    REQUIRE_MESSAGE(line.starts_with(prefix), line);
+    std::uint16_t port = 0;
+    const char* end = line.data() + line.size() - 1;
+    const auto [stop, error] = std::from_chars(line.data() + prefix.size(), end, port);
+    REQUIRE_MESSAGE((error == std::errc{} && stop == end && port != 0), line);
+    return port;
+  }
+
+  pid_t pid_ = -1;
+  int stdout_ = -1;
+  std::uint16_t port_ = 0;
+  std::optional<int> exit_status_;
+};
+
+// A client connection to 127.0.0.1:`port`; never blocks longer than the wait limit.
+class client {
+ public:
+  explicit client(std::uint16_t port) : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+    check_system(fd_ != -1, "socket");
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = htons(port);
+    check_system(::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0, "connect");
+  }
+
+  client(const client&) = delete;
+  client& operator=(const client&) = delete;
+  ~client() { ::close(fd_); }
+
+  void send(std::string_view bytes) {
+    const auto deadline = steady::now() + wait_limit;
+    while (!bytes.empty()) {
+      REQUIRE_MESSAGE(wait_for(fd_, POLLOUT, deadline), "the server reads nothing");
+      const ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+      check_system(n > 0, "send");
+      bytes.remove_prefix(static_cast<std::size_t>(n));
+    }
+  }
+
+  // Sends `bytes` until the socket takes no more for `patience`, or `most` bytes were
+  // sent; returns how many were.
+  std::size_t send_until_blocked(std::string_view bytes, std::size_t most, milliseconds patience) {
+    std::size_t sent = 0;
+    while (sent < most && wait_for(fd_, POLLOUT, steady::now() + patience)) {
+      const ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+      check_system(n > 0, "send");
+      sent += static_cast<std::size_t>(n);
+    }
+    return sent;
+  }
+
+  // No more requests: shutdown(SHUT_WR), a FIN.
+  void half_close() { check_system(::shutdown(fd_, SHUT_WR) == 0, "shutdown"); }
+
+  // Reads until the server closes the connection.
+  std::string read_to_end() {
+    std::string text;
+    REQUIRE_MESSAGE(read_into(text, std::string::npos), "no end of stream after " << text.size() << " bytes");
+    return text;
+  }
+
+  // Reads until `size` bytes arrived; fewer only if the server closed first.
+  std::string read_at_least(std::size_t size) {
+    std::string text;
+    read_into(text, size);
+    return text;
+  }
+
+  // Reads what has arrived, without waiting.
+  std::string read_available() {
+    std::string text;
+    char buffer[64 * 1024];
+    ssize_t n = 0;
+    while ((n = ::recv(fd_, buffer, sizeof buffer, MSG_DONTWAIT)) > 0) text.append(buffer, static_cast<std::size_t>(n));
+    return text;
+  }
+
+  // Closes with a reset, as a client that goes away does.
+  void reset() {
+    const linger reset{1, 0};
+    check_system(::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &reset, sizeof reset) == 0, "setsockopt");
+  }
+
+ private:
+  // Reads into `text` until it holds `size` bytes (true) or the server closed (true if
+  // `size` is npos); false when the time ran out.
+  bool read_into(std::string& text, std::size_t size) {
+    const auto deadline = steady::now() + wait_limit;
+    char buffer[64 * 1024];
+    while (text.size() < size) {
+      if (!wait_for(fd_, POLLIN, deadline)) return false;
+      const ssize_t n = ::recv(fd_, buffer, sizeof buffer, MSG_DONTWAIT);
+      if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+      check_system(n >= 0, "recv");
+      if (n == 0) return size == std::string::npos;
+      text.append(buffer, static_cast<std::size_t>(n));
+    }
+    return true;
+  }
+
+  int fd_;
+};
+
+// One request on a connection of its own, answered and closed by the server.
+std::string exchange(std::uint16_t port, std::string_view request) {
+  client c(port);
+  c.send(request);
+  return c.read_to_end();
+}
+
+// The head and the body of a response.
+std::pair<std::string, std::string> split_response(const std::string& response) {
+  const std::size_t head_end = response.find("\r\n\r\n");
+  REQUIRE(head_end != std::string::npos);
+  return {response.substr(0, head_end + 4), response.substr(head_end + 4)};
+}
+
+// The bodies of the complete chunks at the start of a chunked body.
+std::string leading_chunks(std::string_view stream) {
+  std::string body;
+  for (;;) {
+    const std::size_t line_end = stream.find("\r\n");
+    if (line_end == std::string_view::npos) return body;
+    std::size_t size = 0;
+    const auto [end, error] = std::from_chars(stream.data(), stream.data() + line_end, size, 16);
+    REQUIRE((error == std::errc{} && end == stream.data() + line_end));
+    if (stream.size() < line_end + 2 + size + 2) return body;
+    REQUIRE(stream.substr(line_end + 2 + size, 2) == "\r\n");
+    body += stream.substr(line_end + 2, size);
+    stream.remove_prefix(line_end + 2 + size + 2);
+  }
+}
+
+// The NDJSON lines of /primes for the primes below `limit`, by a sieve.
+std::string prime_lines_below(std::size_t limit) {
+  std::vector<bool> composite(limit, false);
+  std::string text;
+  std::size_t count = 0;
+  for (std::size_t i = 2; i < limit; ++i) {
+    if (composite[i]) continue;
+    text += "{\"n\":" + std::to_string(++count) + ",\"prime\":" + std::to_string(i) + "}\n";
+    for (std::size_t j = i * i; j < limit; j += i) composite[j] = true;
+  }
+  return text;
+}
+
+std::string numbers_text(long long length) { return iterjson::to_string(examples::number_sequence(length)); }
+
+constexpr std::string_view pong = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 4\r\n\r\npong";
+constexpr std::string_view ping_request = "GET /ping HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+constexpr std::string_view chunked_json_head =
+    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
+constexpr std::string_view chunked_json_head_close =
+    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+constexpr std::string_view ndjson_head =
+    "HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\nTransfer-Encoding: chunked\r\n\r\n";
+constexpr std::string_view first_primes =
+    "{\"n\":1,\"prime\":2}\n{\"n\":2,\"prime\":3}\n{\"n\":3,\"prime\":5}\n{\"n\":4,\"prime\":7}\n"
+    "{\"n\":5,\"prime\":11}\n";
+
+// The server still answers a new connection.
+void check_still_serving(server_process& server) {
+  REQUIRE(server.alive());
+  client c(server.port());
+  c.send(ping_request);
+  CHECK(c.read_at_least(pong.size()) == pong);
+}
+
+}  // namespace
+
+TEST_CASE("http_server: /ping is answered in order on a kept-alive connection, then closed on request") {
+  server_process server;
+  client c(server.port());
+  c.send(std::string(ping_request) + std::string(ping_request));
+  CHECK(c.read_at_least(2 * pong.size()) == std::string(pong) + std::string(pong));
+  c.send("GET /ping HTTP/1.1\r\nConnection: close\r\n\r\n");
+  CHECK(c.read_to_end() ==
+        "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 4\r\nConnection: close\r\n\r\npong");
+  CHECK(server.stop() == 0);  // SIGTERM: a clean exit
+}
+
+TEST_CASE("http_server: /numbers?length=5 is one chunk and the last chunk") {
+  server_process server;
+  const std::string response = exchange(server.port(), "GET /numbers?length=5 HTTP/1.1\r\nConnection: close\r\n\r\n");
+  CHECK(response == std::string(chunked_json_head_close) + "b\r\n[0,1,2,3,4]\r\n0\r\n\r\n");
+  CHECK(decode_chunked(split_response(response).second) == "[0,1,2,3,4]");
+  CHECK(exchange(server.port(), "GET /numbers?length=0 HTTP/1.1\r\nConnection: close\r\n\r\n") ==
+        std::string(chunked_json_head_close) + "2\r\n[]\r\n0\r\n\r\n");
+}
+
+TEST_CASE("http_server: a million numbers, de-chunked, are to_string's text") {
+  server_process server;
+  const auto [head, body] =
+      split_response(exchange(server.port(), "GET /numbers?length=1000000 HTTP/1.1\r\nConnection: close\r\n\r\n"));
+  CHECK(head == chunked_json_head_close);
+  const std::optional<std::string> text = decode_chunked(body);
+  REQUIRE(text.has_value());
+  CHECK(text->size() == 6'888'891);
+  CHECK(*text == numbers_text(1'000'000));
+}
+
+TEST_CASE("http_server: /primes streams the primes in order; clients that leave do not stop the server") {
+  server_process server;
+  const std::string expected = prime_lines_below(200'000);
+  {
+    client c(server.port());
+    c.send("GET /primes HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    const std::string received = c.read_at_least(ndjson_head.size() + 150'000);
+    REQUIRE(received.starts_with(ndjson_head));
+    std::string lines = leading_chunks(std::string_view(received).substr(ndjson_head.size()));
+    CHECK(lines.starts_with(first_primes));
+    lines.erase(lines.rfind('\n') + 1);  // whole lines only
+    REQUIRE(lines.size() > 100'000);
+    CHECK(lines == expected.substr(0, lines.size()));
+    c.reset();
+  }
+  check_still_serving(server);
+  // Clients that read everything that arrived, then close: the server's next writes meet
+  // a closed socket (EPIPE), which must end the stream, not the process.
+  for (int i = 0; i != 30; ++i) {
+    client c(server.port());
+    c.send("GET /primes HTTP/1.1\r\n\r\n");
+    CHECK(c.read_at_least(ndjson_head.size()).starts_with(ndjson_head));
+    std::this_thread::sleep_for(milliseconds(2));
+    c.read_available();
+  }
+  std::this_thread::sleep_for(milliseconds(100));
+  check_still_serving(server);
+}
+
+TEST_CASE("http_server: what a client sends during a stream waits in the kernel, not in the server") {
+  server_process server;
+  client c(server.port());
+  c.send("GET /primes HTTP/1.1\r\n\r\n");
+  CHECK(c.read_at_least(ndjson_head.size()).starts_with(ndjson_head));
+  // Kernel buffers on loopback take a few MiB; a server that kept reading would take all.
+  const std::string junk(64 * 1024, 'x');
+  const std::size_t sent = c.send_until_blocked(junk, 256 * 1024 * 1024, milliseconds(500));
+  CHECK_MESSAGE(sent < 256 * 1024 * 1024, sent);
+  c.reset();
+  check_still_serving(server);
+}
+
+TEST_CASE("http_server: a request head above 16 KiB is 431, malformed ones are 400, other methods 405, other paths 404") {
+  server_process server;
+  // Exactly one byte too many, so that nothing is left unread when the server closes.
+  CHECK(exchange(server.port(), std::string(16 * 1024 + 1, 'a')) ==
+        "HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Type: text/plain\r\nContent-Length: 0\r\n"
+        "Connection: close\r\n\r\n");
+  const std::string bad_request =
+      "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: 12\r\nConnection: close\r\n\r\n"
+      "bad request\n";
+  CHECK(exchange(server.port(), "GARBAGE\r\n\r\n") == bad_request);
+  CHECK(exchange(server.port(), "GET /ping SPDY/3\r\n\r\n") == bad_request);
+  CHECK(exchange(server.port(), "GET /numbers?length=-1 HTTP/1.1\r\n\r\n") ==
+        "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: 44\r\nConnection: close\r\n\r\n"
+        "/numbers needs ?length=N, N from 0 to 10^12\n");
+  CHECK(exchange(server.port(), "DELETE /ping HTTP/1.1\r\nConnection: close\r\n\r\n") ==
+        "HTTP/1.1 405 Method Not Allowed\r\nContent-Type: text/plain\r\nContent-Length: 19\r\nConnection: close\r\n"
+        "\r\nonly GET is served\n");
+  CHECK(exchange(server.port(), "GET /nowhere HTTP/1.1\r\nConnection: close\r\n\r\n") ==
+        "HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nContent-Length: 10\r\nConnection: close\r\n\r\n"
+        "not found\n");
+  check_still_serving(server);
+}
+
+TEST_CASE("http_server: HTTP/1.0 gets no chunked framing: the body ends with the connection") {
+  server_process server;
+  const std::string close_head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n";
+  CHECK(exchange(server.port(), "GET /numbers?length=5 HTTP/1.0\r\n\r\n") == close_head + "[0,1,2,3,4]");
+  CHECK(exchange(server.port(), "GET /numbers?length=1000000 HTTP/1.0\r\n\r\n") ==
+        close_head + numbers_text(1'000'000));
+  // Keep-alive is not offered to HTTP/1.0.
+  CHECK(exchange(server.port(), "GET /ping HTTP/1.0\r\nConnection: keep-alive\r\n\r\n") ==
+        "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 4\r\nConnection: close\r\n\r\npong");
+  {
+    client c(server.port());
+    c.send("GET /primes HTTP/1.0\r\n\r\n");
+    const std::string head = "HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\nConnection: close\r\n\r\n";
+    CHECK(c.read_at_least(head.size() + first_primes.size()).starts_with(head + std::string(first_primes)));
+    c.reset();
+  }
+  {
+    // This connection's streams are chunked from its first one on.
+    client c(server.port());
+    c.send("GET /numbers?length=1 HTTP/1.1\r\n\r\nGET /numbers?length=1 HTTP/1.0\r\n\r\n");
+    const std::string refusal =
+        "HTTP/1.1 505 HTTP Version Not Supported\r\nContent-Type: text/plain\r\nContent-Length: 80\r\n"
+        "Connection: close\r\n\r\nHTTP/1.0 after HTTP/1.1 on one connection is not streamed: use a new connection\n";
+    CHECK(c.read_to_end() == std::string(chunked_json_head) + "3\r\n[0]\r\n0\r\n\r\n" + refusal);
+  }
+  check_still_serving(server);
+}
+
+TEST_CASE("http_server: a client that half-closes after its requests gets every answer in full") {
+  server_process server;
+  {
+    client c(server.port());
+    c.send("GET /numbers?length=1000000 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    c.half_close();
+    const auto [head, body] = split_response(c.read_to_end());
+    CHECK(head == chunked_json_head);
+    CHECK(decode_chunked(body) == numbers_text(1'000'000));
+  }
+  {
+    client c(server.port());
+    c.send(std::string(ping_request) + "GET /numbers?length=3 HTTP/1.1\r\n\r\n" + std::string(ping_request));
+    c.half_close();
+    CHECK(c.read_to_end() ==
+          std::string(pong) + std::string(chunked_json_head) + "7\r\n[0,1,2]\r\n0\r\n\r\n" + std::string(pong));
+  }
+  check_still_serving(server);
+}
+
+TEST_CASE("http_server: --oneshot refuses to materialize more than 50 million numbers, and serves on") {
+  server_process server({"--oneshot"});
+  client c(server.port());
+  const std::string refusal =
+      "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: 61\r\n\r\n"
+      "--oneshot serializes /numbers whole: length at most 50000000\n";
+  c.send("GET /numbers?length=50000001 HTTP/1.1\r\n\r\n");
+  CHECK(c.read_at_least(refusal.size()) == refusal);
+  c.send("GET /numbers?length=1000000000000 HTTP/1.1\r\n\r\n");
+  CHECK(c.read_at_least(refusal.size()) == refusal);
+  c.send(ping_request);
+  CHECK(c.read_at_least(pong.size()) == pong);
+  c.send("GET /numbers?length=5 HTTP/1.1\r\nConnection: close\r\n\r\n");
+  CHECK(c.read_to_end() ==
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\nConnection: close\r\n\r\n"
+        "[0,1,2,3,4]");
+  check_still_serving(server);
+}
