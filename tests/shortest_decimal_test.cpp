@@ -3,7 +3,6 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
-#include <cstdio>
 #include <random>
 #include <string>
 
@@ -97,13 +96,9 @@ TEST_CASE("the table of powers of ten is what its generator writes") {
     MESSAGE("python3 was not found when the tests were configured: the table is not regenerated");
     return;
   }
-  const std::string command = std::string("\"") + ITERJSON_PYTHON3 + "\" \"" + ITERJSON_TESTS_DIR +
-                              "/../scripts/gen_pow10_table.py\"";
-  std::FILE* pipe = ::popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::string generated;
-  char buffer[4096];
-  for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, pipe)) != 0;) generated.append(buffer, n);
-  CHECK(::pclose(pipe) == 0);
-  CHECK(generated == iterjson::testing::read_file(std::string(ITERJSON_INCLUDE_DIR) + "/iterjson/detail/pow10_table.hpp"));
+  const auto generated = iterjson::testing::run_command(std::string("\"") + ITERJSON_PYTHON3 + "\" \"" +
+                                                        ITERJSON_TESTS_DIR + "/../scripts/gen_pow10_table.py\"");
+  CHECK(generated.status == 0);
+  CHECK(generated.output ==
+        iterjson::testing::read_file(std::string(ITERJSON_INCLUDE_DIR) + "/iterjson/detail/pow10_table.hpp"));
 }

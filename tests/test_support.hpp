@@ -3,6 +3,7 @@
 // Helpers shared by the tests: every way of draining an encoder, compared.
 
 #include <cstddef>
+#include <cstdio>
 #include <fstream>
 #include <initializer_list>
 #include <iterator>
@@ -127,6 +128,21 @@ std::string encode_every_way_from(Make make, options opts = {}) {
   for (const std::string_view slice : iterencode(make(), opts)) from_range += slice;
   CHECK(from_range == text);
   return text;
+}
+
+// Runs a shell command; what it printed (stdout and stderr) and its exit status.
+struct command_result {
+  int status;
+  std::string output;
+};
+
+inline command_result run_command(const std::string& command) {
+  std::FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
+  REQUIRE_MESSAGE(pipe != nullptr, "cannot run " << command);
+  std::string output;
+  char buffer[4096];
+  for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, pipe)) != 0;) output.append(buffer, n);
+  return {::pclose(pipe), std::move(output)};
 }
 
 inline std::string read_file(const std::string& path) {

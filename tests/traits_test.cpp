@@ -227,17 +227,12 @@ TEST_CASE("variant_traits picks the JSON kind at run time") {
 }
 
 TEST_CASE("an unsupported type fails to compile with an error naming it") {
-  const std::string command = std::string(ITERJSON_CXX) + " -std=c++20 -fsyntax-only -I" + ITERJSON_INCLUDE_DIR +
-                              " " + ITERJSON_TESTS_DIR + "/compile_fail/unsupported_type.cpp 2>&1";
-  std::FILE* compiler = popen(command.c_str(), "r");
-  REQUIRE(compiler != nullptr);
-  std::string diagnostics;
-  char buffer[4096];
-  while (const std::size_t n = std::fread(buffer, 1, sizeof buffer, compiler)) diagnostics.append(buffer, n);
-  const int status = pclose(compiler);
-  CHECK(status != 0);
-  CHECK(diagnostics.find("iterjson: this type is not encodable") != std::string::npos);
-  CHECK(diagnostics.find("not_encodable<widget>") != std::string::npos);
+  const auto compile = iterjson::testing::run_command(std::string(ITERJSON_CXX) + " -std=c++20 -fsyntax-only -I" +
+                                                      ITERJSON_INCLUDE_DIR + " " + ITERJSON_TESTS_DIR +
+                                                      "/compile_fail/unsupported_type.cpp");
+  CHECK(compile.status != 0);
+  CHECK(compile.output.find("iterjson: this type is not encodable") != std::string::npos);
+  CHECK(compile.output.find("not_encodable<widget>") != std::string::npos);
 }
 
 TEST_CASE("the encodable concept tells what can be written") {

@@ -2,11 +2,14 @@
 
 #include <concepts>
 #include <cstddef>
+#include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <iterator>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <type_traits>
 #include <utility>
 
@@ -21,9 +24,32 @@ namespace iterjson {
 
 namespace detail {
 
-[[noreturn, gnu::cold]] inline void on_waiting_in_one_go(const engine& e, const char* what) {
-  throw encode_error(std::string("a source has nothing yet, and ") + what + " cannot wait: drive an encoder instead",
-                     e.current_path());
+[[noreturn, gnu::cold]] inline void abort_on(std::string_view message) {
+  std::fprintf(stderr, "iterjson: %.*s\n", static_cast<int>(message.size()), message.data());
+  std::abort();
+}
+
+// to_string and iterencode cannot wait for a source: an error, with its path.
+[[gnu::cold]] inline void on_waiting_in_one_go(engine& e, const char* what) {
+  e.fail(encode_errc::cannot_wait, std::string("a source has nothing yet, and ") + what +
+                                       " cannot wait: drive an encoder instead");
+}
+
+// The whole text, or, after an error without exceptions, what came before it.
+inline std::string encode_whole(engine& e) {
+  std::string text(4096, '\0');
+  std::size_t size = 0;
+  for (;;) {
+    size += e.fill(text.data() + size, text.size() - size);
+    if (e.done()) break;
+    if (e.waiting()) {
+      on_waiting_in_one_go(e, "to_string");
+      break;
+    }
+    text.resize(text.size() * 2);
+  }
+  text.resize(size);
+  return text;
 }
 
 }  // namespace detail
@@ -110,27 +136,57 @@ class encoder {
     return engine_ ? std::string_view(engine_->error_path()) : std::string_view();
   }
 
+  /// After a failure: which error it was, an `encode_errc` (`exception_thrown` for a
+  /// user's exception); empty otherwise. Built with -fno-exceptions, errors are reported
+  /// only here: `next()` and `read()` then return nothing and `failed()` turns true.
+  [[nodiscard]] std::error_code error() const noexcept { return engine_ ? engine_->error() : std::error_code(); }
+
+  /// After an `encode_errc` failure: the message an `encode_error` would carry, path
+  /// included.
+  [[nodiscard]] std::string_view error_message() const noexcept {
+    return engine_ ? std::string_view(engine_->error_message()) : std::string_view();
+  }
+
  private:
   friend class slice_range;
   std::unique_ptr<detail::engine> engine_;
 };
 
-/// Encodes `value` in one go, with the same engine as `encoder`. Throws `encode_error`
-/// if a source has nothing yet (`source.hpp`): only a loop can wait for it.
+/// Encodes `value` in one go, with the same engine as `encoder`. Throws `encode_error`,
+/// also if a source has nothing yet (`source.hpp`): only a loop can wait for it. Built
+/// with -fno-exceptions, it aborts on an error: use the overload with an error_code.
 template <class T>
 std::string to_string(T&& value, const options& opts = {}) {
   detail::engine engine(opts);
   detail::push_root(engine, value);  // by reference: the value lives through this call
-  std::string text(4096, '\0');
-  std::size_t size = 0;
-  for (;;) {
-    size += engine.fill(text.data() + size, text.size() - size);
-    if (engine.done()) break;
-    if (engine.waiting()) detail::on_waiting_in_one_go(engine, "to_string");
-    text.resize(text.size() * 2);
-  }
-  text.resize(size);
+  std::string text = detail::encode_whole(engine);
+#if !ITERJSON_DETAIL_EXCEPTIONS
+  if (engine.failed()) detail::abort_on(engine.error_message());
+#endif
   return text;
+}
+
+/// As `to_string`, but an `encode_errc` error is reported in `error`, with an empty
+/// text, instead of thrown; the way for code built with -fno-exceptions. An exception
+/// from a user's range or conversion still propagates.
+template <class T>
+std::string to_string(T&& value, const options& opts, std::error_code& error) {
+  detail::engine engine(opts);
+  detail::push_root(engine, value);
+  error.clear();
+#if ITERJSON_DETAIL_EXCEPTIONS
+  try {
+    return detail::encode_whole(engine);
+  } catch (const encode_error& failure) {
+    error = failure.code();
+    return {};
+  }
+#else
+  std::string text = detail::encode_whole(engine);
+  if (!engine.failed()) return text;
+  error = engine.error();
+  return {};
+#endif
 }
 
 /// The slices of one value's text as an input range, like Python's `iterencode`:
@@ -169,6 +225,12 @@ class slice_range {
     slice_ = encoder_.next();
     if (slice_.empty() && encoder_.waiting()) detail::on_waiting_in_one_go(*encoder_.engine_, "iterencode");
   }
+
+ public:
+  /// Built with -fno-exceptions: after the loop, the error that ended it early, if any.
+  [[nodiscard]] std::error_code error() const noexcept { return encoder_.error(); }
+
+ private:
 
   encoder encoder_;
   std::string_view slice_;

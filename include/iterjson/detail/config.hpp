@@ -17,3 +17,13 @@
 #if !defined(ITERJSON_NO_SIMD) && (defined(__SSE2__) || defined(_M_X64))
 #define ITERJSON_DETAIL_SSE2 1
 #endif
+
+// Code built with -fno-exceptions gets errors as an encoder's state, error(), instead of
+// encode_error: the engine then checks for failure where exceptions would unwind.
+#if defined(__cpp_exceptions) || defined(__EXCEPTIONS) || defined(_CPPUNWIND)
+#define ITERJSON_DETAIL_EXCEPTIONS 1
+#define ITERJSON_DETAIL_NORETURN noreturn
+#else
+#define ITERJSON_DETAIL_EXCEPTIONS 0
+#define ITERJSON_DETAIL_NORETURN
+#endif

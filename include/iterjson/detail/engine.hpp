@@ -11,9 +11,11 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <unordered_set>
 #include <vector>
 
+#include "iterjson/detail/config.hpp"
 #include "iterjson/detail/escape.hpp"
 #include "iterjson/detail/frame_stack.hpp"
 #include "iterjson/error.hpp"
@@ -114,7 +116,13 @@ class engine {
         indent_char_(opts.indent_char),
         indenting_(opts.indent >= 0),
         sort_keys_(opts.sort_keys) {
-    if (chunk_size_ == 0) throw std::invalid_argument("iterjson: options::chunk_size must be at least 1");
+    if (chunk_size_ == 0) {
+#if ITERJSON_DETAIL_EXCEPTIONS
+      throw std::invalid_argument("iterjson: options::chunk_size must be at least 1");
+#else
+      record_failure(encode_error("options::chunk_size must be at least 1", "", encode_errc::invalid_options));
+#endif
+    }
   }
   engine(const engine&) = delete;
   engine& operator=(const engine&) = delete;
@@ -139,22 +147,20 @@ class engine {
     end_ = out + capacity;
     descent_ = 0;
     waiting_ = false;
+#if ITERJSON_DETAIL_EXCEPTIONS
     try {
-      if (drain()) {
-        while (pos_ != end_ && !stack_.empty() && !waiting_) {
-          frame& top = *stack_.top();
-          top.ops->step(top, *this);
-        }
-        // Nothing refers to a retired frame once the queue is empty; popping it now lets
-        // done() turn true with the last byte rather than one empty call later.
-        while (queue_empty() && !stack_.empty() && stack_.top()->ops->step == &pop_retired) {
-          stack_.pop();
-        }
-      }
+      produce();
     } catch (...) {
       on_exception();
       throw;
     }
+#else
+    produce();
+    if (failed_) {
+      stack_.clear();
+      return 0;
+    }
+#endif
     return static_cast<std::size_t>(pos_ - out);
   }
 
@@ -216,14 +222,25 @@ class engine {
     return path;
   }
 
-  [[noreturn, gnu::cold]] void fail(const std::string& reason) { throw encode_error(reason, current_path()); }
+  // Throws encode_error; without exceptions, the engine fails and the caller returns:
+  // frames stop at their next item (see writer::stopped) and fill() returns nothing.
+  [[ITERJSON_DETAIL_NORETURN, gnu::cold]] void fail(encode_errc code, const std::string& reason) {
+#if ITERJSON_DETAIL_EXCEPTIONS
+    throw encode_error(reason, current_path(), code);
+#else
+    if (!failed_) record_failure(encode_error(reason, current_path(), code));
+#endif
+  }
 
-  [[noreturn, gnu::cold]] void on_invalid_utf8(const char* at) {
+  [[ITERJSON_DETAIL_NORETURN, gnu::cold]] void on_invalid_utf8(const char* at) {
     constexpr char hex[] = "0123456789abcdef";
     const auto byte = static_cast<unsigned char>(*at);
-    fail(std::string("invalid UTF-8 (byte 0x") + hex[byte >> 4] + hex[byte & 0xF] +
-         ") refused by utf8_policy::error");
+    fail(encode_errc::invalid_utf8,
+         std::string("invalid UTF-8 (byte 0x") + hex[byte >> 4] + hex[byte & 0xF] + ") refused by utf8_policy::error");
   }
+
+  [[nodiscard]] std::error_code error() const noexcept { return error_; }
+  [[nodiscard]] const std::string& error_message() const noexcept { return error_message_; }
 
  private:
   friend class writer;
@@ -306,25 +323,54 @@ class engine {
     return {start, chunk_size_};
   }
 
-  [[noreturn, gnu::cold]] void on_too_deep() {
-    fail("nesting deeper than options::max_depth (" + std::to_string(max_depth_) + ")");
+  // Steps frames until the window is full, the stack is empty, or a source waits.
+  void produce() {
+    if (!drain()) return;
+    while (pos_ != end_ && !stack_.empty() && !waiting_ && (ITERJSON_DETAIL_EXCEPTIONS || !failed_)) {
+      frame& top = *stack_.top();
+      top.ops->step(top, *this);
+    }
+    // Nothing refers to a retired frame once the queue is empty; popping it now lets
+    // done() turn true with the last byte rather than one empty call later.
+    while (queue_empty() && !stack_.empty() && stack_.top()->ops->step == &pop_retired) {
+      stack_.pop();
+    }
   }
 
+  [[ITERJSON_DETAIL_NORETURN, gnu::cold]] void on_too_deep() {
+    fail(encode_errc::too_deep, "nesting deeper than options::max_depth (" + std::to_string(max_depth_) + ")");
+  }
+
+  // The engine fails for good: nothing is written after this.
+  [[gnu::cold]] void record_failure(const encode_error& error) {
+    error_ = error.code();
+    error_message_ = error.what();
+    error_path_ = error.path();
+    failed_ = true;
+    queue_head_ = queue_tail_ = 0;
+  }
+
+#if ITERJSON_DETAIL_EXCEPTIONS
   [[gnu::cold]] void on_exception() noexcept {
     try {
       throw;
     } catch (const encode_error& error) {
-      error_path_ = error.path();
+      try {
+        record_failure(error);
+      } catch (...) {  // no memory for the message: the error itself still propagates
+      }
     } catch (...) {
+      error_ = encode_errc::exception_thrown;
       try {
         error_path_ = current_path();
-      } catch (...) {  // no memory for the path: the error itself still propagates
+      } catch (...) {
       }
     }
     failed_ = true;
     stack_.clear();
     queue_head_ = queue_tail_ = 0;
   }
+#endif
 
   // The window: where the next byte goes, and its end. A writer holds copies while a
   // frame steps and hands them back (see writer).
@@ -343,6 +389,8 @@ class engine {
 
   std::unique_ptr<char[]> slice_buffer_;
   std::string error_path_;
+  std::string error_message_;
+  std::error_code error_;
   std::shared_ptr<wake_state> wake_;
   waker waker_;
   std::uint64_t records_ = 0;

@@ -138,9 +138,10 @@ class frame_stack {
   // Builds a frame at the top; if its constructor throws, the stack is as it was.
   template <class F, class... Args>
   F* construct(Args&&... args) {
-    if constexpr (std::is_nothrow_constructible_v<F, Args&&...>) {
+    if constexpr (std::is_nothrow_constructible_v<F, Args&&...> || !ITERJSON_DETAIL_EXCEPTIONS) {
       return ::new (block_->data() + used_) F(std::forward<Args>(args)...);
     } else {
+#if ITERJSON_DETAIL_EXCEPTIONS
       try {
         return ::new (block_->data() + used_) F(std::forward<Args>(args)...);
       } catch (...) {
@@ -150,6 +151,7 @@ class frame_stack {
         }
         throw;
       }
+#endif
     }
   }
 

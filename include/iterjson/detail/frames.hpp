@@ -238,7 +238,7 @@ class shared_frame : public frame {
   }
 
   void step(engine& e) {
-    if (!e.open_shared_values.insert(value_).second) e.fail("cycle through std::shared_ptr");
+    if (!e.open_shared_values.insert(value_).second) return e.fail(encode_errc::shared_cycle, "cycle through std::shared_ptr");
     open_values_ = &e.open_shared_values;
     writer w(e);
     write_value<false>(w, *value_);
@@ -265,8 +265,10 @@ struct brackets {
 template <class Format>
 struct framed_values {
   static void open(writer& w) {
-    if (!w.at_top_level()) w.fail("a stream of values must be the encoder's root value");
-    if (w.indenting()) w.fail("a stream of values is written compactly: options::indent must be negative");
+    if (!w.at_top_level()) return w.fail(encode_errc::misplaced_stream, "a stream of values must be the encoder's root value");
+    if (w.indenting()) {
+      w.fail(encode_errc::misplaced_stream, "a stream of values is written compactly: options::indent must be negative");
+    }
   }
   ITERJSON_DETAIL_INLINE static void begin_item(writer& w, bool) {
     if (!Format::prefix.empty()) w.put_json_text(Format::prefix);
@@ -298,6 +300,7 @@ class container_frame : public frame {
     auto& kind = static_cast<Kind&>(*this);
     if (phase_ == phase::unopened) {
       Layout::open(w);  // may throw for depth: the path then ends at this value
+      if (w.failed()) return;
       phase_ = phase::awaiting_first;
       kind.begin_items();  // a generator runs to its first element: the path names it
     } else if (phase_ == phase::after_item) {

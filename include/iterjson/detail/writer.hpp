@@ -38,7 +38,12 @@ class writer {
   // --- frames --------------------------------------------------------------------------
 
   // A frame must return from its step: the window is full, or it pushed a child.
-  [[nodiscard]] ITERJSON_DETAIL_INLINE bool stopped(const frame& f) const noexcept { return pos_ == end_ || engine_.top() != &f; }
+  [[nodiscard]] ITERJSON_DETAIL_INLINE bool stopped(const frame& f) const noexcept {
+    return pos_ == end_ || engine_.top() != &f || failed();
+  }
+
+  // Without exceptions, an error returns to the frame, which stops; with them, never.
+  [[nodiscard]] ITERJSON_DETAIL_INLINE bool failed() const noexcept { return !ITERJSON_DETAIL_EXCEPTIONS && engine_.failed_; }
 
   template <class F, class... Args>
   ITERJSON_DETAIL_INLINE F& push(Args&&... args) {
@@ -79,7 +84,9 @@ class writer {
   void end_record() noexcept { ++engine_.records_; }
   [[nodiscard]] bool indenting() const noexcept { return indenting_; }
   [[nodiscard]] bool at_top_level() const noexcept { return engine_.depth_ == 0; }
-  [[noreturn]] ITERJSON_DETAIL_INLINE void fail(const std::string& reason) { engine_.fail(reason); }
+  [[ITERJSON_DETAIL_NORETURN]] ITERJSON_DETAIL_INLINE void fail(encode_errc code, const std::string& reason) {
+    engine_.fail(code, reason);
+  }
 
   // --- layout --------------------------------------------------------------------------
 
@@ -237,7 +244,9 @@ class writer {
   [[gnu::cold]] static std::string_view non_finite_text(engine& e, double value) {
     const char* literal = std::isnan(value) ? "NaN" : value > 0 ? "Infinity" : "-Infinity";
     switch (e.nan_) {
-      case nan_policy::error: e.fail(std::string(literal) + " is not allowed by nan_policy::error");
+      case nan_policy::error:  // without exceptions, failed: whatever follows is discarded
+        e.fail(encode_errc::non_finite_number, std::string(literal) + " is not allowed by nan_policy::error");
+        [[fallthrough]];
       case nan_policy::null: return "null";
       case nan_policy::literal: break;
     }
