@@ -1,10 +1,11 @@
 #include "iterjson/detail/escape.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <random>
-#include <type_traits>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include "test_support.hpp"
 
@@ -86,6 +87,33 @@ TEST_CASE("the SSE2 and the word-at-a-time block scans agree with a bytewise sca
       const auto lowest = [](unsigned mask) { return mask == 0 ? 16u : static_cast<unsigned>(std::countr_zero(mask)); };
       REQUIRE(lowest(iterjson::detail::block_stops<Mode>(block)) == first_stop);
       REQUIRE(lowest(iterjson::detail::block_stops_by_words<Mode>(block)) == first_stop);
+    }
+  };
+  check(std::integral_constant<scan_mode, scan_mode::blind>{});
+  check(std::integral_constant<scan_mode, scan_mode::checked>{});
+  check(std::integral_constant<scan_mode, scan_mode::ascii>{});
+}
+
+TEST_CASE("short strings: the SSE2 check and the word-at-a-time one agree with a bytewise one") {
+  using iterjson::detail::scan_mode;
+  std::mt19937_64 random(16);
+  const std::string alphabet = std::string("aZ ~\x7f\"\\\n\x01\x1f\x80\xc3\xe2\xff", 14);
+  auto check = [&]<scan_mode Mode>(std::integral_constant<scan_mode, Mode>) {
+    for (int round = 0; round < 20000; ++round) {
+      const std::size_t size = random() % 16;
+      std::string text(size, 'q');
+      for (char& c : text) {
+        if (random() % 8 == 0) c = alphabet[random() % alphabet.size()];
+      }
+      const bool clean = std::ranges::none_of(text, [](char c) { return iterjson::detail::stops_at<Mode>[static_cast<unsigned char>(c)]; });
+      char fast[16];
+      char plain[16];
+      REQUIRE(iterjson::detail::copy_clean_tail<Mode>(fast, text.data(), size) == clean);
+      REQUIRE(iterjson::detail::copy_clean_tail_by_words<Mode>(plain, text.data(), size) == clean);
+      if (clean) {
+        REQUIRE(std::string_view(fast, size) == text);
+        REQUIRE(std::string_view(plain, size) == text);
+      }
     }
   };
   check(std::integral_constant<scan_mode, scan_mode::blind>{});

@@ -116,12 +116,10 @@ inline unsigned block_stops_by_words(const char* p) noexcept {
   return lowest_flags(word_stops<Mode>(load_word8(p + 8))) << 8;
 }
 
-// Bit i set where byte i of the 16 at `p` stops the scan. Only the lowest set bit is
-// sure to be exact: scans use nothing else.
-template <scan_mode Mode>
-inline unsigned block_stops(const char* p) noexcept {
 #ifdef ITERJSON_DETAIL_SSE2
-  const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+// Bit i set where byte i of `bytes` stops the scan, exactly.
+template <scan_mode Mode>
+ITERJSON_DETAIL_INLINE unsigned vector_stops(__m128i bytes) noexcept {
   const __m128i quote = _mm_cmpeq_epi8(bytes, _mm_set1_epi8('"'));
   const __m128i backslash = _mm_cmpeq_epi8(bytes, _mm_set1_epi8('\\'));
   // The signed compare takes the bytes from 0x80 as below 0x20 too.
@@ -131,15 +129,25 @@ inline unsigned block_stops(const char* p) noexcept {
   __m128i stops = _mm_or_si128(_mm_or_si128(quote, backslash), low);
   if constexpr (Mode == scan_mode::ascii) stops = _mm_or_si128(stops, _mm_cmpeq_epi8(bytes, _mm_set1_epi8(0x7F)));
   return static_cast<unsigned>(_mm_movemask_epi8(stops));
+}
+#endif
+
+// Bit i set where byte i of the 16 at `p` stops the scan. Only the lowest set bit is
+// sure to be exact: scans use nothing else.
+template <scan_mode Mode>
+inline unsigned block_stops(const char* p) noexcept {
+#ifdef ITERJSON_DETAIL_SSE2
+  return vector_stops<Mode>(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
 #else
   return block_stops_by_words<Mode>(p);
 #endif
 }
 
 // Copies [p, p + size), size < block_size, to `out` if none of it stops the scan; reads
-// only those bytes, with two overlapping words where there are four or more.
+// only those bytes, with two overlapping words where there are four or more. The plain
+// path of copy_clean_tail, and its way without SSE2.
 template <scan_mode Mode>
-ITERJSON_DETAIL_INLINE bool copy_clean_tail(char* out, const char* p, std::size_t size) noexcept {
+ITERJSON_DETAIL_INLINE bool copy_clean_tail_by_words(char* out, const char* p, std::size_t size) noexcept {
   if (size >= 8) {
     const std::uint64_t head = load_word8(p);
     const std::uint64_t tail = load_word8(p + size - 8);
@@ -162,6 +170,23 @@ ITERJSON_DETAIL_INLINE bool copy_clean_tail(char* out, const char* p, std::size_
     out[i] = p[i];
   }
   return true;
+}
+
+// As copy_clean_tail_by_words; with SSE2, the two overlapping words of a string of 8 to
+// 15 bytes (most keys) are checked in one vector.
+template <scan_mode Mode>
+ITERJSON_DETAIL_INLINE bool copy_clean_tail(char* out, const char* p, std::size_t size) noexcept {
+#ifdef ITERJSON_DETAIL_SSE2
+  if (size >= 8) {
+    const __m128i head = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p));
+    const __m128i tail = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p + size - 8));
+    if (vector_stops<Mode>(_mm_unpacklo_epi64(head, tail)) != 0) return false;
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(out), head);
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(out + size - 8), tail);
+    return true;
+  }
+#endif
+  return copy_clean_tail_by_words<Mode>(out, p, size);
 }
 
 
