@@ -7,10 +7,14 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <deque>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <system_error>
+#include <utility>
 #include <vector>
 
 #if __has_include(<nlohmann/json.hpp>) && __has_include(<boost/json.hpp>)
@@ -162,6 +166,88 @@ TEST_CASE("README: errors") {
   CHECK(marked == "/scores/1");
 }
 
+TEST_CASE("README: errors as error codes") {
+  logged.clear();
+  std::error_code error;
+  std::string text = iterjson::to_string(std::vector<double>{1.0, INFINITY}, {}, error);
+  if (error == iterjson::encode_errc::non_finite_number) log_line(error.message());
+  CHECK(text.empty());
+  CHECK(logged == "NaN or Infinity refused by nan_policy::error");
+}
+
+// --- README: Sources made on the fly, and sources not ready yet ---
+iterjson::generator<int> squares(int count) {
+  for (int i = 0; i < count; ++i) co_yield i * i;  // runs only when the encoder asks
+}
+
+iterjson::generator<std::pair<std::string, int>> stock() {
+  co_yield {"apples", 3};
+  co_yield {"pears", 5};
+}
+
+void lazy_sources() {
+  write_out(iterjson::to_string(squares(4)));                      // [0,1,4,9]
+  write_out(iterjson::to_string(iterjson::as_object(stock())));  // {"apples":3,"pears":5}
+  auto countdown = [n = 3]() mutable -> std::optional<int> {
+    if (n == 0) return std::nullopt;  // empty: the array ends
+    return n--;
+  };
+  write_out(iterjson::to_string(countdown));  // [3,2,1]
+}
+
+void feed_rows() {
+  iterjson::channel<std::map<std::string, int>> rows;  // copies share one queue
+  iterjson::encoder enc(iterjson::ndjson(rows));        // the encoder holds a copy
+  enc.on_wake([] { log_line("woken"); });  // in a server: ask the loop for a turn
+
+  rows.push({{"id", 1}});
+  write_out(enc.next());  // {"id":1}\n; then enc.waiting() is true
+  rows.push({{"id", 2}});  // wakes the encoder: "woken"
+  rows.close();
+  write_out(enc.next());  // {"id":2}\n; then enc.done() is true
+}
+
+struct sensor_readings {
+  std::deque<double>* arrived;  // filled by the loop when the sensor answers
+  iterjson::waker* wake_when_more;
+  iterjson::poll_result<double> poll(const iterjson::waker& w) {
+    if (!arrived->empty()) {
+      const double reading = arrived->front();
+      arrived->pop_front();
+      return reading;
+    }
+    *wake_when_more = w;  // call wake_when_more->wake() when a reading arrives
+    return iterjson::pending;  // or iterjson::exhausted: the array ends
+  }
+};
+// --- end ---
+
+TEST_CASE("README: sources made on the fly") {
+  sent.clear();
+  lazy_sources();
+  CHECK(sent == "[0,1,4,9]{\"apples\":3,\"pears\":5}[3,2,1]");
+}
+
+TEST_CASE("README: sources not ready yet") {
+  sent.clear();
+  logged.clear();
+  feed_rows();
+  CHECK(sent == "{\"id\":1}\n{\"id\":2}\n");
+  CHECK(logged == "woken");
+
+  std::deque<double> arrived{1.5};
+  iterjson::waker wake_when_more;
+  iterjson::encoder enc(sensor_readings{&arrived, &wake_when_more});
+  bool woken = false;
+  enc.on_wake([&] { woken = true; });
+  CHECK(enc.next() == "[1.5");
+  CHECK(enc.waiting());
+  arrived.push_back(2.0);
+  wake_when_more.wake();
+  CHECK(woken);
+  CHECK(enc.next() == ",2.0");
+}
+
 namespace {
 
 std::string collapse_whitespace(std::string_view text) {
@@ -202,5 +288,5 @@ TEST_CASE("every C++ sample of the README is in this file") {
     CHECK_MESSAGE(self.find(sample) != std::string::npos, "README sample not compiled by this test:\n" << sample);
     open = close + 3;
   }
-  CHECK(blocks == 8);
+  CHECK(blocks == 12);
 }
