@@ -3,6 +3,10 @@
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -29,6 +33,7 @@ class asio_server {
         documents_(std::move(documents)),
         acceptor_(io_, {asio::ip::address_v4::loopback(), 0}),
         port_(acceptor_.local_endpoint().port()) {
+    acceptor_.set_option(asio::socket_base::send_buffer_size(loopback_send_buffer));  // the connections inherit it
     accept_next();
   }
 
@@ -36,9 +41,14 @@ class asio_server {
 
   std::vector<served_stream> serve(std::size_t count) {
     const auto deadline = std::chrono::steady_clock::now() + loopback_deadline;
-    while (ended_.size() < count) {
+    for (std::size_t pass = 0; ended_.size() < count; ++pass) {
+      REQUIRE(pass < loopback_max_passes);
       // No handler ran: the deadline passed (the accept keeps the loop from running dry).
       REQUIRE(io_.run_one_until(deadline) == 1);
+      for (auto& entry : connections_) {
+        connection& c = entry.second;
+        c.peak_loop_bytes = std::max(c.peak_loop_bytes, c.stream->bytes_in_flight());
+      }
     }
     return ended_;
   }
@@ -52,18 +62,23 @@ class asio_server {
     });
   }
 
+  struct connection {
+    std::shared_ptr<tcp_stream> stream;  // the owner's pointer, until the stream ends
+    std::size_t peak_loop_bytes = 0;
+  };
+
   void serve_connection(tcp::socket socket) {
     auto stream = tcp_stream::create(std::move(socket), options_);
     const std::size_t index = accepted_++;
     // A plain pointer, not a cycle: the driver runs this from a handler of the stream,
     // which holds the stream alive until it returns.
     stream->driver().start(documents_(index), [this, index, raw = stream.get()](const iterjson::stream_end& end) {
-      ended_.push_back({index, end, raw->driver().stats()});
+      ended_.push_back({index, end, raw->driver().stats(), connections_.at(index).peak_loop_bytes});
       std::error_code ignored;
-      raw->stream().close(ignored);  // a write still in flight (after an encoder error) ends as aborted
+      raw->stream().close(ignored);  // a write still in flight (after an encoder error) ends ignored
       connections_.erase(index);  // the owner lets go; the handler under way still holds the stream
     });
-    connections_.emplace(index, std::move(stream));
+    connections_.emplace(index, connection{std::move(stream)});
   }
 
   iterjson::stream_options options_;
@@ -72,7 +87,7 @@ class asio_server {
   tcp::acceptor acceptor_;
   std::uint16_t port_;
   std::size_t accepted_ = 0;
-  std::map<std::size_t, std::shared_ptr<tcp_stream>> connections_;  // the owners' pointers, until each ends
+  std::map<std::size_t, connection> connections_;
   std::vector<served_stream> ended_;
 };
 
@@ -94,3 +109,58 @@ TEST_CASE("asio: a second connection is served while a large stream is in flight
 }
 
 TEST_CASE("asio: an encoder error mid-stream aborts the response") { check_encode_error_aborts<asio_server>(); }
+
+// A stream to a client that connects and never reads.
+struct unread_connection {
+  asio::io_context io;
+  tcp::acceptor acceptor{io, {asio::ip::address_v4::loopback(), 0}};
+  int client = connect_to_loopback(acceptor.local_endpoint().port());
+  std::shared_ptr<tcp_stream> stream = tcp_stream::create(acceptor.accept());
+  ~unread_connection() { ::close(client); }
+
+  // Runs handlers until none ran for 100 ms: the kernel's buffers are full, and the
+  // driver waits at its high-water mark on a write in flight.
+  void run_until_stalled() {
+    const auto deadline = std::chrono::steady_clock::now() + loopback_deadline;
+    for (std::size_t handlers = 0; handlers != loopback_max_passes && std::chrono::steady_clock::now() < deadline;
+         ++handlers) {
+      if (io.run_one_for(std::chrono::milliseconds(100)) == 0) return;
+    }
+    FAIL("the stream never stalled");
+  }
+};
+
+TEST_CASE("asio: closing the socket under a live stream, without stop(), ends it once with ECANCELED") {
+  unread_connection c;
+  int calls = 0;
+  iterjson::stream_end end;
+  c.stream->driver().start(iterjson::encoder(lazy_numbers(10'000'000)), [&](const iterjson::stream_end& e) {
+    ++calls;
+    end = e;
+  });
+  c.run_until_stalled();
+  REQUIRE(c.stream->driver().active());
+  CHECK(c.stream->driver().stats().stalls >= 1);
+  CHECK(c.stream->driver().stats().bytes_held == iterjson::stream_options{}.high_water);
+  CHECK(c.stream->bytes_in_flight() == iterjson::stream_options{}.high_water);
+
+  c.stream->stream().close();  // the owner's close, without stop()
+  CHECK(c.io.run_for(std::chrono::milliseconds(500)) == 1);  // the aborted write's handler, and nothing more
+  CHECK(calls == 1);
+  CHECK(end.error == std::error_code(ECANCELED, std::system_category()));  // asio::error::operation_aborted
+  CHECK(end.error == std::errc::operation_canceled);
+  CHECK_FALSE(c.stream->driver().active());
+  CHECK(c.stream->bytes_in_flight() == 0);
+}
+
+TEST_CASE("asio: stop() then close ends the stream without a completion") {
+  unread_connection c;
+  int calls = 0;
+  c.stream->driver().start(iterjson::encoder(lazy_numbers(10'000'000)), [&](const iterjson::stream_end&) { ++calls; });
+  c.run_until_stalled();
+  REQUIRE(c.stream->bytes_in_flight() == iterjson::stream_options{}.high_water);
+  c.stream->driver().stop();
+  c.stream->stream().close();
+  CHECK(c.io.run_for(std::chrono::milliseconds(500)) == 1);  // the aborted write, ignored
+  CHECK(calls == 0);
+}

@@ -5,14 +5,20 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 #include <event2/util.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
+#include <future>
 #include <memory>
+#include <string>
+#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -31,7 +37,8 @@ struct libevent_deleter {
 };
 
 // An event_base run in the test thread, serving each connection it accepts with a
-// libevent_stream on a deferred-callback bufferevent.
+// libevent_stream on a socket bufferevent made with `bev_options`.
+template <int bev_options>
 class libevent_server {
  public:
   libevent_server(const iterjson::stream_options& options, document_source documents)
@@ -54,9 +61,13 @@ class libevent_server {
 
   std::vector<served_stream> serve(std::size_t count) {
     const auto deadline = std::chrono::steady_clock::now() + loopback_deadline;
-    while (ended_.size() < count && !failure_) {
+    for (std::size_t pass = 0; ended_.size() < count && !failure_; ++pass) {
+      REQUIRE(pass < loopback_max_passes);
       REQUIRE(std::chrono::steady_clock::now() < deadline);
       REQUIRE(event_base_loop(base_.get(), EVLOOP_ONCE) == 0);
+      for (const auto& c : connections_) {
+        c->peak_loop_bytes = std::max(c->peak_loop_bytes, evbuffer_get_length(bufferevent_get_output(c->bev.get())));
+      }
     }
     if (failure_) std::rethrow_exception(failure_);
     return ended_;
@@ -67,6 +78,7 @@ class libevent_server {
     connection(bufferevent* bev, const iterjson::stream_options& options) : bev(bev), stream(bev, options) {}
     std::unique_ptr<bufferevent, libevent_deleter<bufferevent_free>> bev;  // freed after the stream
     iterjson::libevent_stream stream;
+    std::size_t peak_loop_bytes = 0;
   };
 
   // Exceptions must not cross libevent's C frames: the loop stops and serve() throws.
@@ -87,7 +99,7 @@ class libevent_server {
   }
 
   void accept_one(evutil_socket_t fd) {
-    bufferevent* bev = bufferevent_socket_new(base_.get(), fd, BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
+    bufferevent* bev = bufferevent_socket_new(base_.get(), fd, bev_options);
     if (bev == nullptr) ::close(fd);
     REQUIRE(bev != nullptr);
     bufferevent_setcb(bev, discard_input, nullptr, nullptr, this);
@@ -95,7 +107,7 @@ class libevent_server {
     auto& c = *connections_.emplace_back(std::make_unique<connection>(bev, options_));
     const std::size_t index = accepted_++;
     c.stream.driver().start(documents_(index), [this, &c, index](const iterjson::stream_end& end) {
-      ended_.push_back({index, end, c.stream.driver().stats()});
+      ended_.push_back({index, end, c.stream.driver().stats(), c.peak_loop_bytes});
       // Closed from its own completion handler, which the stream allows: every callback
       // of it calls the driver last.
       std::erase_if(connections_, [&c](const auto& each) { return each.get() == &c; });
@@ -116,23 +128,55 @@ class libevent_server {
 
 }  // namespace
 
+using deferred_server = libevent_server<BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS>;
+// libevent_stream does not need deferred callbacks on a socket bufferevent, as it says.
+using direct_server = libevent_server<BEV_OPT_CLOSE_ON_FREE>;
+
 TEST_CASE("libevent: the full document arrives intact") {
-  check_full_document_arrives<libevent_server>(iterjson::transfer_framing::none);
-  check_full_document_arrives<libevent_server>(iterjson::transfer_framing::http_chunked);
+  check_full_document_arrives<deferred_server>(iterjson::transfer_framing::none);
+  check_full_document_arrives<deferred_server>(iterjson::transfer_framing::http_chunked);
+  check_full_document_arrives<direct_server>(iterjson::transfer_framing::http_chunked);
 }
 
 TEST_CASE("libevent: a slow reader keeps the driver under its high-water mark") {
-  check_slow_reader_bounds_memory<libevent_server>();
+  check_slow_reader_bounds_memory<deferred_server>();
+  check_slow_reader_bounds_memory<direct_server>();
 }
 
 TEST_CASE("libevent: a reader that disconnects stops production") {
-  check_disconnect_stops_production<libevent_server>();
+  check_disconnect_stops_production<deferred_server>();
+  check_disconnect_stops_production<direct_server>();
 }
 
 TEST_CASE("libevent: a second connection is served while a large stream is in flight") {
-  check_second_connection_is_served<libevent_server>();
+  check_second_connection_is_served<deferred_server>();
+  check_second_connection_is_served<direct_server>();
 }
 
 TEST_CASE("libevent: an encoder error mid-stream aborts the response") {
-  check_encode_error_aborts<libevent_server>();
+  check_encode_error_aborts<deferred_server>();
+  check_encode_error_aborts<direct_server>();
+}
+
+TEST_CASE("libevent: a peer that closes its side mid-stream ends it with EPIPE, not ECONNRESET") {
+  const auto numbers = lazy_numbers(10'000'000);
+  deferred_server server({}, [&](std::size_t) { return iterjson::encoder(numbers); });
+  auto client = std::async(std::launch::async, [port = server.port()] {
+    const int fd = connect_to_loopback(port);
+    ::shutdown(fd, SHUT_WR);  // the end of file the server reads
+    std::string buffer(64 * 1024, '\0');
+    std::size_t received = 0;
+    for (std::size_t reads = 0; reads != loopback_max_passes; ++reads) {  // until the server closes
+      const ssize_t n = ::recv(fd, buffer.data(), buffer.size(), 0);
+      if (n <= 0) break;
+      received += static_cast<std::size_t>(n);
+    }
+    ::close(fd);
+    return received;
+  });
+  const std::vector<served_stream> served = server.serve(1);
+  REQUIRE(served.size() == 1);
+  CHECK(served[0].end.error == std::error_code(EPIPE, std::system_category()));
+  CHECK(client.get() >= served[0].stats.bytes_written);  // what the socket took, some not yet reported
+  CHECK_MESSAGE(served[0].stats.text_bytes < 16 * 1024 * 1024, served[0].stats.text_bytes);
 }

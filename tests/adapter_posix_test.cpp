@@ -4,10 +4,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
+#include <system_error>
 #include <vector>
 
 #include "loopback.hpp"
@@ -15,6 +18,35 @@
 namespace {
 
 using namespace iterjson::testing;
+
+// One pass of the loop posix_stream documents, over `streams` and a listening socket:
+// polls (waiting up to `timeout_ms` unless a stream wants a turn), dispatches each fd's
+// events, then runs the turns wanted. Returns whether the listener is readable.
+bool poll_pass(std::span<iterjson::posix_stream* const> streams, int listener, int timeout_ms) {
+  std::vector<pollfd> watched{{listener, POLLIN, 0}};
+  std::vector<iterjson::posix_stream*> polled;
+  bool any_turn = false;
+  for (iterjson::posix_stream* stream : streams) {
+    any_turn = any_turn || stream->wants_turn();
+    if (!stream->wants_poll()) continue;
+    watched.push_back({stream->fd(), static_cast<short>(stream->wants_writable() ? POLLOUT : 0), 0});
+    polled.push_back(stream);
+  }
+  REQUIRE(::poll(watched.data(), watched.size(), any_turn ? 0 : timeout_ms) >= 0);
+  // Hang-ups and writable fds first, then the turns: every other event goes before them.
+  for (std::size_t i = 0; i != polled.size(); ++i) {
+    const short events = watched[i + 1].revents;
+    if ((events & (POLLERR | POLLHUP)) != 0) {
+      polled[i]->on_hangup();
+    } else if ((events & POLLOUT) != 0) {
+      polled[i]->on_writable();
+    }
+  }
+  for (iterjson::posix_stream* stream : streams) {
+    if (stream->wants_turn()) stream->on_turn();
+  }
+  return (watched[0].revents & POLLIN) != 0;
+}
 
 // A hand-written poll loop serving each connection it accepts with a posix_stream.
 class poll_server {
@@ -27,23 +59,13 @@ class poll_server {
 
   std::vector<served_stream> serve(std::size_t count) {
     const auto deadline = std::chrono::steady_clock::now() + loopback_deadline;
-    while (ended_.size() < count) {
+    for (std::size_t pass = 0; ended_.size() < count; ++pass) {
+      REQUIRE(pass < loopback_max_passes);
       REQUIRE(std::chrono::steady_clock::now() < deadline);
-      std::vector<pollfd> watched{{listener_, POLLIN, 0}};
-      bool any_turn = false;
-      for (const auto& c : connections_) {
-        watched.push_back({c->stream.fd(), static_cast<short>(c->stream.wants_writable() ? POLLOUT : 0), 0});
-        any_turn = any_turn || c->stream.wants_turn();
-      }
-      REQUIRE(::poll(watched.data(), watched.size(), any_turn ? 0 : 100) >= 0);
-      if ((watched[0].revents & POLLIN) != 0) accept_one();
-      // Writable and failed fds first, then the turns: every other event goes before them.
-      for (std::size_t i = 1; i < watched.size(); ++i) {
-        if (watched[i].revents != 0) connections_[i - 1]->stream.on_writable();
-      }
-      for (std::size_t i = 0; i < connections_.size(); ++i) {
-        if (connections_[i]->stream.wants_turn()) connections_[i]->stream.on_turn();
-      }
+      std::vector<iterjson::posix_stream*> streams;
+      for (const auto& c : connections_) streams.push_back(&c->stream);
+      if (poll_pass(streams, listener_, 100)) accept_one();
+      for (const auto& c : connections_) c->peak_loop_bytes = std::max(c->peak_loop_bytes, c->stream.bytes_waiting());
       std::erase_if(connections_, [](const auto& c) { return c->ended; });
     }
     return ended_;
@@ -54,6 +76,7 @@ class poll_server {
     explicit connection(int fd, const iterjson::stream_options& options) : stream(fd, options) {}
     ~connection() { ::close(stream.fd()); }
     iterjson::posix_stream stream;
+    std::size_t peak_loop_bytes = 0;
     bool ended = false;
   };
 
@@ -63,7 +86,7 @@ class poll_server {
     auto& c = *connections_.emplace_back(std::make_unique<connection>(fd, options_));
     const std::size_t index = accepted_++;
     c.stream.driver().start(documents_(index), [this, &c, index](const iterjson::stream_end& end) {
-      ended_.push_back({index, end, c.stream.driver().stats()});
+      ended_.push_back({index, end, c.stream.driver().stats(), c.peak_loop_bytes});
       c.ended = true;  // closed by the loop, after this callback
     });
   }
@@ -95,3 +118,45 @@ TEST_CASE("posix: a second connection is served while a large stream is in fligh
 }
 
 TEST_CASE("posix: an encoder error mid-stream aborts the response") { check_encode_error_aborts<poll_server>(); }
+
+TEST_CASE("posix: a peer that resets a paused stream ends it once with ECONNRESET, and the fd is no longer polled") {
+  std::uint16_t port = 0;
+  const int listener = listen_on_loopback(port);
+  const int client = connect_to_loopback(port);
+  const int server_fd = ::accept(listener, nullptr, nullptr);
+  REQUIRE(server_fd != -1);
+  {
+    iterjson::posix_stream stream(server_fd, {.block_size = 1000, .high_water = 4000});
+    int calls = 0;
+    iterjson::stream_end end;
+    stream.driver().start(iterjson::encoder(lazy_numbers(1'000'000)), [&](const iterjson::stream_end& e) {
+      ++calls;
+      end = e;
+    });
+    iterjson::posix_stream* const streams[] = {&stream};
+    poll_pass(streams, listener, 0);  // the first turn: four blocks, then the high-water mark
+    CHECK(stream.driver().stats().bytes_written == 4000);  // the socket took them at once
+    CHECK(stream.driver().stats().stalls == 1);
+    CHECK(stream.wants_turn());  // room again: production would go on
+    stream.driver().pause();
+    poll_pass(streams, listener, 0);  // the turn asked for before the pause does nothing
+    CHECK(stream.driver().stats().bytes_written == 4000);
+    CHECK_FALSE(stream.wants_turn());
+    CHECK_FALSE(stream.wants_writable());  // nothing waits: on_writable would never run
+    CHECK(stream.wants_poll());
+
+    reset_connection(client);
+    int passes = 0;  // each waits up to a second: the first sees the reset arrive
+    for (; passes != 10 && stream.wants_poll(); ++passes) poll_pass(streams, listener, 1000);
+    CHECK(passes == 1);
+    CHECK(calls == 1);
+    CHECK(end.error == std::error_code(ECONNRESET, std::system_category()));
+    CHECK_FALSE(stream.driver().active());
+    CHECK_FALSE(stream.wants_poll());  // the loop stops polling the hung-up fd: no spin
+    stream.on_hangup();                // a late report changes nothing
+    CHECK(calls == 1);
+    CHECK(stream.driver().stats().bytes_written == 4000);
+  }
+  ::close(server_fd);
+  ::close(listener);
+}

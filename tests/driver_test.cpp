@@ -1,5 +1,7 @@
 #include "iterjson/driver.hpp"
 
+#include <algorithm>
+#include <chrono>
 #include <cstddef>
 #include <limits>
 #include <optional>
@@ -84,8 +86,9 @@ TEST_CASE("the driver writes whole blocks, the prefix first, and ends once") {
   const auto values = numbers(10'000);
   outcome o;
   driver.start(iterjson::encoder(values), record_into(o), "HEADER\n");
-  CHECK(sink.written.empty());  // nothing runs inside start
+  CHECK(sink.written.empty());  // start only asks for a turn, as documented
   CHECK(sink.turn_requests == 1);
+  CHECK(o.calls == 0);
   run_loop(driver, sink);
   CHECK(o.calls == 1);
   CHECK(o.end.ok());
@@ -139,6 +142,9 @@ TEST_CASE("the driver holds at most the high-water mark and resumes as bytes are
   CHECK(sink.turn_requests == 0);  // waiting for the peer, not for a turn
   CHECK(sink.written.size() == 3000);
   CHECK(driver.stats().bytes_held == 3000);
+  CHECK(driver.stats().stalls == 1);
+  driver.on_turn();  // a turn while still waiting is no new stall
+  CHECK(driver.stats().stalls == 1);
   driver.on_written(999);
   CHECK(sink.turn_requests == 0);  // not yet room for a block
   driver.on_written(1);
@@ -150,22 +156,31 @@ TEST_CASE("the driver holds at most the high-water mark and resumes as bytes are
   CHECK(driver.stats().peak_bytes_held <= options.high_water);
 }
 
-TEST_CASE("a turn produces at most its byte budget, then asks for another") {
+TEST_CASE("a turn produces exactly its byte budget, then asks for another") {
   recording_sink sink;
-  iterjson::stream_driver driver(sink, {.block_size = 4096, .high_water = 1 << 20, .turn_bytes = 8192, .turn_step = 512});
+  // No time limit: each turn ends on its byte budget, a whole number of steps.
+  iterjson::stream_driver driver(sink, {.block_size = 4096,
+                                        .high_water = 1 << 20,
+                                        .turn_bytes = 8192,
+                                        .turn_time = std::chrono::hours(1),
+                                        .turn_step = 512});
   outcome o;
   driver.start(iterjson::encoder(numbers(50'000)), record_into(o));
+  const std::size_t total = iterjson::to_string(numbers(50'000)).size();
   std::size_t last = 0;
-  int turns = 0;
-  while (sink.turn_requests != 0) {
+  std::size_t turns = 0;
+  for (; turns != 1000 && sink.turn_requests != 0; ++turns) {
     sink.turn_requests = 0;
     driver.on_turn();
-    CHECK(driver.stats().text_bytes - last <= 8192 + 512);
+    CHECK(driver.stats().text_bytes - last == std::min<std::size_t>(8192, total - last));
     last = driver.stats().text_bytes;
-    ++turns;
   }
+  CHECK(sink.turn_requests == 0);  // it stopped asking, well before the cap
   CHECK(o.end.ok());
-  CHECK(turns >= static_cast<int>(last / (8192 + 512)));
+  CHECK(last == total);
+  CHECK(turns == (total + 8191) / 8192);
+  CHECK(driver.stats().turns == turns);
+  CHECK(driver.stats().stalls == 0);  // the high-water mark was never near
 }
 
 TEST_CASE("a turn ends when its time is up") {

@@ -31,7 +31,7 @@ struct write_result {
 
 /// Where a `stream_driver` writes: one connection of an event loop. An adapter implements
 /// these two calls and reports back to the driver; `adapters/posix.hpp` is a complete
-/// one in under a hundred lines.
+/// one of about a hundred lines.
 ///
 /// The contract:
 /// - `write(blocks)` starts writing `blocks`, in order, after all bytes given before. It
@@ -43,11 +43,16 @@ struct write_result {
 /// - `request_turn()` asks the loop to call `stream_driver::on_turn()` soon, from a
 ///   callback of its own, after giving other events their turn (libuv's idle handle,
 ///   `asio::post`, an active libevent event, the next pass of a poll loop).
-/// - Neither may call into the driver before returning. The driver in turn never calls
-///   the sink nor the completion handler from inside `start`, `pause`, `resume`, `flush`
-///   or `stop`.
+/// - Neither may call into the driver before returning. In turn, the driver calls `write`
+///   only from `on_turn`, and the completion handler only from `on_turn`, `on_written` and
+///   `on_peer_error`. `start`, `resume` and `flush` may call `request_turn()`, and nothing
+///   else of the sink; `pause` and `stop` call nothing of it; none of the five runs the
+///   completion handler.
 /// - A sink whose peer goes away without a write failing (a read side that ends, say)
-///   reports it with `on_peer_error` too.
+///   reports it with `on_peer_error` too. A peer that went away is reported as an error
+///   equal to `std::errc::connection_reset` if it reset the connection, or
+///   `std::errc::broken_pipe` if it closed it (an end of file, or a write that found it
+///   gone); see `stream_end::error`.
 /// - The driver must stay alive until every byte it handed over was reported or the
 ///   loop will never touch those bytes again (the connection is closed and its callbacks
 ///   have run).
@@ -117,8 +122,13 @@ namespace iterjson {
 
 /// How a stream ended, as its completion handler hears it, once.
 struct stream_end {
-  /// Empty when every byte was written; else `stream_errc::encode_failed` or the peer's
-  /// error (`EPIPE`, `ECONNRESET`, ..., in the loop's own category).
+  /// Empty when every byte was written; else `stream_errc::encode_failed`, or the error of
+  /// the connection, in the loop's own category. Every adapter reports a peer that went
+  /// away as an error equal to `std::errc::connection_reset` (it reset the connection) or
+  /// `std::errc::broken_pipe` (it closed the connection: an end of file, or a write that
+  /// found it gone). Other errors are the loop's: `std::errc::timed_out` for a libevent
+  /// timeout, `std::errc::operation_canceled` for an Asio write aborted because the owner
+  /// closed the socket without `stop()`.
   std::error_code error{};
   /// For `encode_failed`: the exception the encoder threw, an `encode_error` or a user's.
   std::exception_ptr exception{};
@@ -145,6 +155,7 @@ struct stream_stats {
   std::uint64_t bytes_written = 0;  ///< bytes the sink reported written, framing included
   std::uint64_t writes = 0;         ///< calls of `byte_sink::write`
   std::uint64_t turns = 0;          ///< calls of `on_turn` that produced
+  std::uint64_t stalls = 0;         ///< times production stopped at the high-water mark
   std::size_t bytes_held = 0;       ///< bytes held now: in flight plus the block being filled
   std::size_t peak_bytes_held = 0;  ///< the most ever held at once
   std::chrono::nanoseconds longest_turn{};
@@ -189,7 +200,8 @@ class stream_driver {
   /// Starts a stream: `prefix` (bytes written as they are, before the text and outside
   /// any framing, such as HTTP headers), then the text of `text`. Production begins on a
   /// turn the driver requests; `on_end` runs once when the stream ends, unless `stop()`
-  /// comes first. Throws `std::logic_error` while another stream is under way.
+  /// comes first. Calls the sink's `request_turn()`, and nothing else of the sink. Throws
+  /// `std::logic_error` while another stream is under way.
   void start(encoder text, completion_handler on_end, std::string_view prefix = {}) {
     if (state_ != state::idle) throw std::logic_error("iterjson::stream_driver: a stream is under way");
     encoder_.emplace(std::move(text));
@@ -312,6 +324,7 @@ class stream_driver {
   // held never pass it.
   bool start_block() {
     if (stats_.bytes_held + options_.block_size > options_.high_water) {
+      if (!awaiting_drain_) ++stats_.stalls;
       awaiting_drain_ = true;
       return false;
     }

@@ -27,9 +27,12 @@ static_assert(std::is_same_v<asio::error_code, std::error_code>,
 /// an `asio::ssl::stream`, ...). One `asio::async_write` is in flight at a time; blocks
 /// handed over meanwhile go out together in the next one. Turns are `asio::post`ed to
 /// the stream's executor, behind the handlers already queued. A failed write ends the
-/// stream with the peer's error (`asio::error::broken_pipe`, `connection_reset`, ...);
-/// one that ends in `asio::error::operation_aborted` was cancelled by the owner, and is
-/// not reported to the driver.
+/// stream with its error: the peer's (`EPIPE`, `ECONNRESET`, ...), or `ECANCELED`
+/// (Asio's `operation_aborted`) if the owner closed or cancelled the stream under it. Only
+/// `driver().stop()` ends a stream without a completion. Errors of Asio's system category
+/// are reported in `std::system_category()`, with the same value, because Asio 1.22's
+/// own category does not compare equal to `std::errc` conditions: compare with
+/// `std::errc::connection_reset`, `std::errc::operation_canceled`, not `asio::error::*`.
 ///
 /// Lifetime: made by `create` and held by `std::shared_ptr`. Every pending handler holds
 /// one too, so the stream, the driver and the bytes in flight live until the last handler
@@ -37,7 +40,10 @@ static_assert(std::is_same_v<asio::error_code, std::error_code>,
 /// handlers, and with them the adapter. The owner keeps its pointer for as long as it
 /// wants the stream (a paused stream has no handler pending), and may drop it from the
 /// completion handler. To end a stream early: `driver().stop()`, then close the stream;
-/// a write in flight ends as `operation_aborted` and a posted turn finds nothing to do.
+/// a write in flight ends as aborted, which a stopped driver ignores, and a posted turn
+/// finds nothing to do. Closing without `stop()` ends the stream with `ECANCELED` if a
+/// write was in flight, else with the error of the next write (once resumed, for a paused
+/// stream).
 ///
 /// The adapter neither reads from the stream nor closes it. Single-threaded like the
 /// driver: use it from the stream's executor only, a strand if several threads run the
@@ -58,6 +64,11 @@ class asio_stream final : public byte_sink, public std::enable_shared_from_this<
   [[nodiscard]] stream_driver& driver() noexcept { return driver_; }
   /// The stream, to read from or to close; only the driver writes to it.
   [[nodiscard]] AsyncWriteStream& stream() noexcept { return stream_; }
+  /// Bytes handed over by the driver and not yet reported written: the write under way
+  /// and the blocks queued behind it.
+  [[nodiscard]] std::size_t bytes_in_flight() const noexcept {
+    return asio::buffer_size(in_flight_) + asio::buffer_size(queued_);
+  }
 
   write_result write(std::span<const std::string_view> blocks) override {
     for (const std::string_view block : blocks) queued_.push_back(asio::buffer(block));
@@ -90,13 +101,15 @@ class asio_stream final : public byte_sink, public std::enable_shared_from_this<
                       });
   }
 
-  // The driver is told last: its completion handler may drop the owner's pointer.
+  // The driver is told last: its completion handler may drop the owner's pointer. An
+  // aborted write is reported like any other: a driver that was stopped ignores it.
   void on_write_done(const std::error_code& error, std::size_t bytes) {
     in_flight_.clear();
     if (error) {
       queued_.clear();  // the stream is over: nothing more goes out
-      if (error == asio::error::operation_aborted) return;  // the owner stopped the driver and closed the stream
-      return driver_.on_peer_error(error);
+      return driver_.on_peer_error(error.category() == asio::system_category()
+                                       ? std::error_code(error.value(), std::system_category())
+                                       : error);
     }
     if (!queued_.empty()) write_queued();  // the socket is not left idle while the driver produces
     driver_.on_written(bytes);

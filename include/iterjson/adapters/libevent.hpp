@@ -28,16 +28,23 @@ namespace iterjson {
 /// stream->driver().start(iterjson::encoder(rows), on_end);
 /// ```
 ///
-/// - The bufferevent must have been created with `BEV_OPT_DEFER_CALLBACKS`: the driver
-///   must never be called back from inside its own calls.
+/// - A socket bufferevent, with or without `BEV_OPT_DEFER_CALLBACKS`: libevent 2.1 runs
+///   its callbacks from the loop only, never from inside `evbuffer_add_reference` or
+///   `event_active`, so the driver is never called back from inside its own calls either
+///   way (the socket tests run both). Deferring is still the better choice, as each
+///   callback then runs on its own, after the I/O of the pass. A filtering bufferevent
+///   (`bufferevent_filter_new`, OpenSSL's) can run the write callback from inside an add,
+///   without deferral, and libevent 2.1 offers no public way to read a bufferevent's
+///   options: it is not supported.
 /// - The stream takes over the write and event callbacks and the write watermarks while
 ///   it lives, and restores the caller's in its destructor; the caller's read callback
 ///   keeps running, with the caller's argument. Do not call `bufferevent_setcb` meanwhile.
 ///   During a stream, an error, an end of input or a timeout ends the stream, and its
 ///   completion handler is the one told; every other event, and all of them between
 ///   streams, go to the caller's event callback. Errors are in `std::system_category()`:
-///   `EPIPE`, `ECONNRESET` and such for `BEV_EVENT_ERROR`, `ECONNRESET` for
-///   `BEV_EVENT_EOF`, `ETIMEDOUT` for `BEV_EVENT_TIMEOUT`.
+///   `EPIPE`, `ECONNRESET` and such for `BEV_EVENT_ERROR`; `EPIPE` for `BEV_EVENT_EOF`,
+///   a peer that closed the connection, as the driver documents for every loop;
+///   `ETIMEDOUT` for `BEV_EVENT_TIMEOUT`.
 /// - libevent writes with `writev`, which raises SIGPIPE when the peer has gone: the
 ///   process must ignore SIGPIPE, so that the write fails with `EPIPE` instead.
 /// - The bufferevent stays the caller's. Destroy the stream first, then free the
@@ -129,13 +136,14 @@ class libevent_stream final : public byte_sink {
 
   static void on_turn(evutil_socket_t, short, void* self) { static_cast<libevent_stream*>(self)->driver_.on_turn(); }
 
-  // libevent sets errno again before a deferred event callback.
+  // errno is the failed call's: libevent sets it again before a deferred event callback,
+  // and runs a direct one right after the call.
   static std::error_code peer_error(short what) noexcept {
     if ((what & BEV_EVENT_ERROR) != 0) {
       const int code = EVUTIL_SOCKET_ERROR();
       return {code != 0 ? code : EIO, std::system_category()};  // never a success
     }
-    if ((what & BEV_EVENT_EOF) != 0) return {ECONNRESET, std::system_category()};
+    if ((what & BEV_EVENT_EOF) != 0) return {EPIPE, std::system_category()};  // closed, not reset
     if ((what & BEV_EVENT_TIMEOUT) != 0) return {ETIMEDOUT, std::system_category()};
     return {};
   }

@@ -19,13 +19,14 @@ namespace iterjson {
 
 /// The category of libuv's error codes: the message is `uv_strerror`'s, and a code that is
 /// an errno (all but a few such as `UV_EOF`) compares equal to it, so
-/// `error == std::errc::broken_pipe` works.
+/// `error == std::errc::broken_pipe` works. `UV_EOF`, a peer that closed the connection,
+/// compares equal to `std::errc::broken_pipe`, as the driver documents for every loop.
 inline const std::error_category& libuv_category() noexcept {
   struct category final : std::error_category {
     [[nodiscard]] const char* name() const noexcept override { return "libuv"; }
     [[nodiscard]] std::string message(int code) const override { return uv_strerror(-code); }
     [[nodiscard]] std::error_condition default_error_condition(int code) const noexcept override {
-      if (code == -UV_EOF) return std::errc::connection_reset;  // the peer closed its side
+      if (code == -UV_EOF) return std::errc::broken_pipe;
       return std::generic_category().default_error_condition(code);
     }
   };
@@ -118,7 +119,7 @@ class libuv_stream final : public byte_sink {
   static void on_write_done(uv_write_t* request, int status) {
     auto& self = *static_cast<libuv_stream*>(request->data);
     const std::size_t size = std::unique_ptr<write_request>(reinterpret_cast<write_request*>(request))->size;
-    if (status == UV_ECANCELED) return;  // closing: the driver was stopped
+    // UV_ECANCELED too: after close() the driver was stopped and ignores it.
     if (status < 0) return self.driver_.on_peer_error(libuv_error(status));
     self.driver_.on_written(size);
   }

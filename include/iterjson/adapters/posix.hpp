@@ -37,13 +37,23 @@ inline std::error_code prepare_stream_fd(int fd) noexcept {
 /// stream as the peer's error.
 ///
 /// The loop's part, on each pass:
-/// - watch the fd for writing while `wants_writable()`, and call `on_writable()` when
-///   poll reports it writable or in error;
+/// - poll the fd while `wants_poll()`: for `POLLOUT` while `wants_writable()`, else for no
+///   event at all, since poll reports `POLLERR` and `POLLHUP` unasked. A paused stream
+///   still learns that its peer went away, and a stream that ended is no longer polled,
+///   so a hung-up fd does not make poll return at once, pass after pass;
+/// - call `on_hangup()` when poll reports `POLLERR` or `POLLHUP`, else `on_writable()`
+///   when it reports `POLLOUT`;
 /// - call `on_turn()` when `wants_turn()`, after the other ready events (poll with a
 ///   zero timeout while any stream wants a turn).
 ///
-/// The fd stays the caller's: the stream neither closes it nor reads from it. Destroy
-/// the stream before closing the fd, from the loop's thread.
+/// With epoll, which also reports `EPOLLERR` and `EPOLLHUP` unasked, remove the fd from
+/// the set once `wants_poll()` turns false.
+///
+/// The fd stays the caller's: the stream neither closes it nor reads from it. A peer
+/// that closes without a reset is no hang-up until a write fails, but an end of file for
+/// the caller's reads: report it with `driver().on_peer_error(std::error_code(EPIPE,
+/// std::system_category()))`. Destroy the stream before closing the fd, from the loop's
+/// thread.
 class posix_stream final : public byte_sink {
  public:
   /// Prepares `fd` with `prepare_stream_fd`; throws `std::system_error` if it cannot.
@@ -53,10 +63,26 @@ class posix_stream final : public byte_sink {
 
   [[nodiscard]] stream_driver& driver() noexcept { return driver_; }
   [[nodiscard]] int fd() const noexcept { return fd_; }
+  /// True while the fd must be polled: a stream is under way, or bytes wait to be written.
+  [[nodiscard]] bool wants_poll() const noexcept { return driver_.active() || !unwritten_.empty(); }
+  /// True while bytes wait for the fd to become writable.
   [[nodiscard]] bool wants_writable() const noexcept { return !unwritten_.empty(); }
   [[nodiscard]] bool wants_turn() const noexcept { return turn_wanted_; }
+  /// Bytes handed over by the driver and not yet written to the fd.
+  [[nodiscard]] std::size_t bytes_waiting() const noexcept {
+    std::size_t bytes = 0;
+    for (const std::string_view block : unwritten_) bytes += block.size();
+    return bytes;
+  }
 
-  /// The fd is writable or in error: writes what waits, reporting to the driver.
+  /// The fd is in error or hung up (`POLLERR`, `POLLHUP`): nothing more goes out, and the
+  /// stream ends with the socket's pending error (`SO_ERROR`), or `EPIPE` if it has none.
+  void on_hangup() {
+    unwritten_.clear();
+    driver_.on_peer_error(pending_error());
+  }
+
+  /// The fd is writable: writes what waits, reporting to the driver.
   void on_writable() {
     if (unwritten_.empty()) return;
     const write_result result = write_now(unwritten_);
@@ -111,6 +137,15 @@ class posix_stream final : public byte_sink {
     if (n >= 0) return {static_cast<std::size_t>(n), {}};
     if (errno == EAGAIN || errno == EWOULDBLOCK) return {};
     return {0, {errno, std::system_category()}};
+  }
+
+  // A hang-up may leave no pending error: a read or write took it already, or the fd is a
+  // pipe. The peer is gone all the same, and the next write would fail with EPIPE.
+  [[nodiscard]] std::error_code pending_error() const noexcept {
+    int error = 0;
+    socklen_t size = sizeof error;
+    if (::getsockopt(fd_, SOL_SOCKET, SO_ERROR, &error, &size) != 0 || error == 0) error = EPIPE;
+    return {error, std::system_category()};
   }
 
   // Drops the first `bytes` of what waits.
