@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstddef>
 #include <limits>
 #include <optional>
@@ -296,4 +297,79 @@ TEST_CASE("stream_end and stream_errc read well") {
   CHECK(code.message() == "the encoder failed");
   CHECK(iterjson::stream_end{std::make_error_code(std::errc::broken_pipe), nullptr}.message() ==
         std::make_error_code(std::errc::broken_pipe).message());
+}
+
+TEST_CASE("a waiting source parks the stream: what was made goes out, and its waker resumes it") {
+  recording_sink sink;
+  iterjson::stream_driver driver(sink, {.block_size = 64, .high_water = 256});
+  iterjson::channel<int> rows;
+  rows.push(1);
+  rows.push(2);
+  outcome o;
+  driver.start(iterjson::encoder(rows), record_into(o));
+  run_loop(driver, sink);
+  CHECK(sink.written == "[1,2");  // flushed though the block is not full
+  CHECK(driver.stats().waits == 1);
+  CHECK(sink.turn_requests == 0);  // parked: no turn is asked for, nothing polls
+
+  rows.push(3);  // the source wakes the encoder, which wakes the driver
+  CHECK(sink.turn_requests == 1);
+  run_loop(driver, sink);
+  CHECK(sink.written == "[1,2,3");
+  CHECK(driver.stats().waits == 2);
+  CHECK(o.calls == 0);
+
+  rows.close();
+  run_loop(driver, sink);
+  CHECK(sink.written == "[1,2,3]");
+  CHECK(o.calls == 1);
+  CHECK(o.end.ok());
+}
+
+TEST_CASE("a stopped driver ignores its source's wake-ups") {
+  recording_sink sink;
+  iterjson::stream_driver driver(sink);
+  iterjson::channel<int> rows;
+  outcome o;
+  driver.start(iterjson::encoder(rows), record_into(o));
+  run_loop(driver, sink);
+  driver.stop();
+  rows.push(1);
+  CHECK(sink.turn_requests == 0);
+  CHECK(o.calls == 0);
+}
+
+TEST_CASE("records of a stream of values go out at the end of the turn that made them") {
+  recording_sink sink;
+  iterjson::stream_driver driver(sink, {.block_size = 1024, .high_water = 4096});
+  const std::vector<int> values{1, 2, 3};
+  outcome o;
+  driver.start(iterjson::encoder(iterjson::server_sent_events(values)), record_into(o));
+  run_loop(driver, sink);
+  CHECK(sink.written == "data: 1\n\ndata: 2\n\ndata: 3\n\n");
+  CHECK(o.end.ok());
+
+  // Records made slowly: each turn's budget ends after one, which goes out with it.
+  recording_sink slow_sink;
+  iterjson::stream_driver slow(slow_sink, {.block_size = 1024, .high_water = 4096, .turn_bytes = 2, .turn_step = 2});
+  outcome slow_outcome;
+  slow.start(iterjson::encoder(iterjson::ndjson(numbers(3))), record_into(slow_outcome));
+  CHECK(slow_sink.turn_requests == 1);
+  slow_sink.turn_requests = 0;
+  slow.on_turn();
+  CHECK(slow_sink.written == "0\n");
+  run_loop(slow, slow_sink);
+  CHECK(slow_sink.written == "0\n1\n2\n");
+  CHECK(slow_sink.write_sizes == std::vector<std::size_t>{2, 2, 2});
+}
+
+TEST_CASE("an encoder error reaches the completion handler in words") {
+  recording_sink sink;
+  iterjson::stream_driver driver(sink);
+  outcome o;
+  driver.start(iterjson::encoder(std::vector<double>{1.0, NAN}), record_into(o));
+  run_loop(driver, sink);
+  REQUIRE(o.calls == 1);
+  CHECK(o.end.error == iterjson::stream_errc::encode_failed);
+  CHECK(o.end.message() == "NaN is not allowed by nan_policy::error at \"/1\"");
 }

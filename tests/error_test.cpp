@@ -150,7 +150,8 @@ TEST_CASE("built without exceptions, every error is a state and an error_code") 
         "chunk: text= failed=1 code=7 path= message=options::chunk_size must be at least 1 at \"\"\n"
         "to_string: text= code=1 category=iterjson.encode\n"
         "waiting: text= waits=1\n"
-        "ok: text=[1,2] code=0\n");
+        "ok: text=[1,2] code=0\n"
+        "driver: written=[1.5 ended=NaN is not allowed by nan_policy::error at \"/1\"\n");
 }
 
 TEST_CASE("with exceptions, the encoder keeps the error's code and message too") {

@@ -89,6 +89,10 @@ struct stream_options {
   std::chrono::nanoseconds turn_time = std::chrono::milliseconds(1);
   std::size_t turn_step = 4 * 1024;
   transfer_framing framing = transfer_framing::none;
+  /// For a stream of values (`framing.hpp`): a turn that completed records hands its
+  /// partial block to the sink too, so every record reaches the reader within a turn of
+  /// being made, however slowly the next one comes.
+  bool flush_records = true;
 };
 
 /// Error codes of a stream that did not end with its peer.
@@ -130,21 +134,16 @@ struct stream_end {
   /// timeout, `std::errc::operation_canceled` for an Asio write aborted because the owner
   /// closed the socket without `stop()`.
   std::error_code error{};
-  /// For `encode_failed`: the exception the encoder threw, an `encode_error` or a user's.
+  /// For `encode_failed`: the exception the encoder threw, an `encode_error` or a user's
+  /// (null when built without exceptions).
   std::exception_ptr exception{};
+  /// For `encode_failed`: the encoder's message, path included.
+  std::string what{};
 
   [[nodiscard]] bool ok() const noexcept { return !error; }
   /// The error in words: the encoder's message for `encode_failed`.
   [[nodiscard]] std::string message() const {
-    if (exception) {
-      try {
-        std::rethrow_exception(exception);
-      } catch (const std::exception& e) {
-        return e.what();
-      } catch (...) {
-        return "unknown exception";
-      }
-    }
+    if (!what.empty()) return what;
     return error ? error.message() : "ok";
   }
 };
@@ -156,6 +155,7 @@ struct stream_stats {
   std::uint64_t writes = 0;         ///< calls of `byte_sink::write`
   std::uint64_t turns = 0;          ///< calls of `on_turn` that produced
   std::uint64_t stalls = 0;         ///< times production stopped at the high-water mark
+  std::uint64_t waits = 0;          ///< times production stopped at a source with nothing yet
   std::size_t bytes_held = 0;       ///< bytes held now: in flight plus the block being filled
   std::size_t peak_bytes_held = 0;  ///< the most ever held at once
   std::chrono::nanoseconds longest_turn{};
@@ -187,10 +187,10 @@ class stream_driver {
     header_room_ = opts.framing == transfer_framing::http_chunked ? http_chunked::header_room(opts.block_size) : 0;
     trailer_room_ = opts.framing == transfer_framing::http_chunked ? http_chunked::chunk_end.size() : 0;
     if (opts.turn_step == 0 || opts.block_size <= header_room_ + trailer_room_) {
-      throw std::invalid_argument("iterjson::stream_options: block_size and turn_step must hold some text");
+      detail::on_misuse<std::invalid_argument>("iterjson::stream_options: block_size and turn_step must hold some text");
     }
     if (opts.high_water < opts.block_size) {
-      throw std::invalid_argument("iterjson::stream_options: high_water must be at least block_size");
+      detail::on_misuse<std::invalid_argument>("iterjson::stream_options: high_water must be at least block_size");
     }
   }
 
@@ -203,8 +203,9 @@ class stream_driver {
   /// comes first. Calls the sink's `request_turn()`, and nothing else of the sink. Throws
   /// `std::logic_error` while another stream is under way.
   void start(encoder text, completion_handler on_end, std::string_view prefix = {}) {
-    if (state_ != state::idle) throw std::logic_error("iterjson::stream_driver: a stream is under way");
+    if (state_ != state::idle) detail::on_misuse<std::logic_error>("iterjson::stream_driver: a stream is under way");
     encoder_.emplace(std::move(text));
+    encoder_->on_wake([this] { on_source_woke(); });
     on_end_ = std::move(on_end);
     if (!prefix.empty()) {
       auto copy = std::make_unique<char[]>(prefix.size());
@@ -257,21 +258,33 @@ class stream_driver {
     if (state_ != state::producing || paused_) return;
     ++stats_.turns;
     const auto began = clock::now();
+    const std::uint64_t records_before = encoder_->records();
     std::size_t produced = 0;
+    waiting_ = false;
     for (;;) {
       if (!filling_ && !start_block()) break;  // held bytes at the high-water mark
       const std::size_t room = std::min(options_.turn_step, static_cast<std::size_t>(block_end() - fill_));
       std::size_t n = 0;
+#if ITERJSON_DETAIL_EXCEPTIONS
       try {
         n = encoder_->read(fill_, room);
       } catch (...) {
         return fail_encoding(std::current_exception());
       }
+#else
+      n = encoder_->read(fill_, room);
+      if (encoder_->failed()) return fail_encoding(nullptr);
+#endif
       fill_ += n;
       produced += n;
       stats_.text_bytes += n;
       if (encoder_->done()) {
         finish_text();
+        break;
+      }
+      if (encoder_->waiting()) {  // parked until the source wakes the encoder
+        waiting_ = true;
+        ++stats_.waits;
         break;
       }
       if (fill_ == block_end()) seal_block();
@@ -280,7 +293,10 @@ class stream_driver {
         break;
       }
     }
-    if (flush_ && filling_ && fill_ != payload_begin()) seal_block();
+    // What was made goes out now if asked, if the source has nothing more yet, or if it
+    // completed records of a stream of values; else the block fills on.
+    const bool records_done = options_.flush_records && encoder_ && encoder_->records() != records_before;
+    if ((flush_ || waiting_ || records_done) && filling_ && fill_ != payload_begin()) seal_block();
     flush_ = false;
     stats_.longest_turn = std::max(stats_.longest_turn, std::chrono::nanoseconds(clock::now() - began));
     submit();
@@ -420,7 +436,26 @@ class stream_driver {
   }
 
   [[gnu::cold]] void fail_encoding(std::exception_ptr exception) {
-    end_with({make_error_code(stream_errc::encode_failed), std::move(exception)});
+    std::string what(encoder_->error_message());
+#if ITERJSON_DETAIL_EXCEPTIONS
+    if (what.empty()) {  // a user's exception: its own words
+      try {
+        std::rethrow_exception(exception);
+      } catch (const std::exception& e) {
+        what = e.what();
+      } catch (...) {
+        what = "unknown exception";
+      }
+    }
+#endif
+    end_with({make_error_code(stream_errc::encode_failed), std::move(exception), std::move(what)});
+  }
+
+  // A waiting source has more: production goes on from the next turn.
+  void on_source_woke() {
+    if (!waiting_) return;
+    waiting_ = false;
+    if (state_ == state::producing) want_turn();
   }
 
   void succeed() { end_with({}); }
@@ -445,6 +480,7 @@ class stream_driver {
     paused_ = false;
     flush_ = false;
     awaiting_drain_ = false;
+    waiting_ = false;
   }
 
   byte_sink& sink_;
@@ -458,6 +494,7 @@ class stream_driver {
   bool paused_ = false;
   bool flush_ = false;
   bool awaiting_drain_ = false;
+  bool waiting_ = false;  // for a source: on_source_woke asks for the next turn
   bool turn_requested_ = false;
 
   std::unique_ptr<char[]> filling_;  // the block being filled, held at full size

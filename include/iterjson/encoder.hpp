@@ -29,6 +29,16 @@ namespace detail {
   std::abort();
 }
 
+// A call the API forbids: an exception of type Error, or without exceptions, an abort.
+template <class Error>
+[[noreturn, gnu::cold]] void on_misuse(const char* what) {
+#if ITERJSON_DETAIL_EXCEPTIONS
+  throw Error(what);
+#else
+  abort_on(what);
+#endif
+}
+
 // to_string and iterencode cannot wait for a source: an error, with its path.
 [[gnu::cold]] inline void on_waiting_in_one_go(engine& e, const char* what) {
   e.fail(encode_errc::cannot_wait, std::string("a source has nothing yet, and ") + what +

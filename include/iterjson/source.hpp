@@ -20,7 +20,8 @@ namespace detail {
 // Shared by an encoder and the wakers it hands out, so that a waker may outlive it.
 struct wake_state {
   std::function<void()> on_wake;
-  bool waiting = false;
+  bool waiting = false;  // the encoder stopped at a pending source
+  bool woken = false;    // wake() came since the last poll began
 };
 
 }  // namespace detail
@@ -36,7 +37,9 @@ class waker {
   /// Calls the owner's callback (`encoder::on_wake`) if the encoder still exists and
   /// waits. Call it from the thread that drives the encoder.
   void wake() const {
-    if (!state_ || !state_->waiting) return;
+    if (!state_) return;
+    state_->woken = true;  // even during the poll that is about to answer pending
+    if (!state_->waiting) return;
     state_->waiting = false;
     if (state_->on_wake) state_->on_wake();
   }

@@ -1,12 +1,16 @@
 // Built with -fno-exceptions by error_test.cpp: every error an encoder can meet comes
 // back as a state and a std::error_code. Prints one line per case.
+#include <iterjson/driver.hpp>
 #include <iterjson/iterjson.hpp>
 
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <span>
 #include <string>
+#include <string_view>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 #if defined(__cpp_exceptions) || defined(__EXCEPTIONS)
@@ -14,6 +18,26 @@
 #endif
 
 namespace {
+
+// A sink that takes every byte at once; the loop is main's.
+struct taking_sink final : iterjson::byte_sink {
+  iterjson::write_result write(std::span<const std::string_view> blocks) override {
+    for (const std::string_view block : blocks) {
+      written += block;
+      taken += block.size();
+    }
+    return {taken - std::exchange(reported, taken), {}};
+  }
+  void request_turn() override { turn_wanted = true; }
+  std::string written;
+  std::size_t taken = 0;
+  std::size_t reported = 0;
+  bool turn_wanted = false;
+};
+
+void run_turns(iterjson::stream_driver& driver, taking_sink& sink) {
+  for (int turn = 0; turn < 100 && std::exchange(sink.turn_wanted, false); ++turn) driver.on_turn();
+}
 
 template <class T>
 void report(const char* name, const T& value, const iterjson::options& opts = {}) {
@@ -41,4 +65,15 @@ int main() {
   std::printf("waiting: text=%s waits=%d\n", text.c_str(), error == iterjson::encode_errc::cannot_wait ? 1 : 0);
   text = iterjson::to_string(std::vector<int>{1, 2}, {}, error);
   std::printf("ok: text=%s code=%d\n", text.c_str(), error.value());
+
+  taking_sink sink;
+  iterjson::stream_driver driver(sink);
+  iterjson::channel<double> readings;
+  readings.push(1.5);
+  std::string ended;
+  driver.start(iterjson::encoder(readings), [&](const iterjson::stream_end& end) { ended = end.message(); });
+  run_turns(driver, sink);
+  readings.push(NAN);
+  run_turns(driver, sink);
+  std::printf("driver: written=%s ended=%s\n", sink.written.c_str(), ended.c_str());
 }

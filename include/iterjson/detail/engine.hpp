@@ -186,17 +186,20 @@ class engine {
 
   // --- sources that wait ---------------------------------------------------------------
 
-  // The waker handed to every source polled: made once, on first use.
+  // The waker handed to every source polled, made once, on first use; a poll begins.
   const waker& source_waker() {
     if (!wake_) {
       wake_ = std::make_shared<wake_state>();
       waker_ = waker(wake_);
     }
+    wake_->woken = false;
     return waker_;
   }
 
-  // The source polled last has nothing yet: the engine stops and waits to be woken.
+  // The source polled last has nothing yet: the engine stops and waits to be woken,
+  // unless the source woke it already, while answering; then it is polled again.
   void wait() noexcept {
+    if (wake_->woken) return;
     waiting_ = true;
     wake_->waiting = true;
   }
