@@ -1,8 +1,16 @@
 #!/usr/bin/env bash
-# Runs the corpus benchmark (benchmarks/bench_corpora.cpp) in a release build, then
-# prints a Markdown table of the median throughput of each contender on each corpus.
+# Runs the benchmarks in a release build, then prints Markdown tables of the medians:
+#   bench_corpora    iterjson against Boost.JSON, nlohmann and RapidJSON on the corpora
+#   bench_synthetic  the same writers on synthetic data, one cost at a time
+#   bench_memory     the peak heap of each contender while it writes
 #
-#   bash scripts/bench.sh [more Google Benchmark flags, e.g. --benchmark_filter=canada]
+#   bash scripts/bench.sh [--only=corpora,synthetic,memory] [flags for the binaries...]
+#
+# Every other argument goes to each binary after the defaults below, so it overrides
+# them: Google Benchmark's flags (--benchmark_filter=canada; --benchmark_min_time=0.05
+# --benchmark_repetitions=1 for a quick look) and --lazy_document_mb=N, the size of the
+# lazy document (1000 by default). Results are written to $build_dir/bench/<binary>.json;
+# scripts/bench_chart.py draws them.
 #
 # Builds in "build" (BUILD_DIR overrides it), which other scripts use too: it is set up
 # here only when it is not a Meson build directory yet, and never reconfigured.
@@ -10,7 +18,26 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 build_dir=${BUILD_DIR:-build}
-results=$build_dir/bench_corpora.json
+results_dir=$build_dir/bench
+
+only=corpora,synthetic,memory
+flags=()
+for argument in "$@"; do
+  case $argument in
+    --only=*) only=${argument#--only=} ;;
+    *) flags+=("$argument") ;;
+  esac
+done
+binaries=()
+for family in ${only//,/ }; do
+  case $family in
+    corpora | synthetic | memory) binaries+=("bench_$family") ;;
+    *)
+      echo "bench.sh: --only takes corpora, synthetic and memory, not '$family'" >&2
+      exit 1
+      ;;
+  esac
+done
 
 if [[ ! -f $build_dir/meson-private/coredata.dat ]]; then
   meson setup "$build_dir" --buildtype=release
@@ -25,57 +52,105 @@ if [[ $buildtype != release ]]; then
   exit 1
 fi
 
-if ! meson compile -C "$build_dir" bench_corpora; then
-  echo "bench.sh: cannot build bench_corpora; it needs libbenchmark-dev and Boost.JSON," >&2
-  echo "  and options benchmarks and boost_json not disabled ('meson configure $build_dir')" >&2
+if ! meson compile -C "$build_dir" "${binaries[@]}"; then
+  echo "bench.sh: cannot build ${binaries[*]}; they need libbenchmark-dev, Boost.JSON," >&2
+  echo "  nlohmann-json and RapidJSON (scripts/install-deps.sh), and options benchmarks," >&2
+  echo "  boost_json, nlohmann and rapidjson not disabled ('meson configure $build_dir')" >&2
   exit 1
 fi
 
-"$build_dir/benchmarks/bench_corpora" \
-  --benchmark_repetitions=5 \
-  --benchmark_enable_random_interleaving=true \
-  --benchmark_report_aggregates_only=true \
-  --benchmark_out="$results" \
-  --benchmark_out_format=json \
-  "$@"
+mkdir -p "$results_dir"
+for binary in "${binaries[@]}"; do
+  defaults=(
+    --benchmark_repetitions=5
+    --benchmark_enable_random_interleaving=true
+    --benchmark_report_aggregates_only=true
+  )
+  # The heap a run takes does not depend on how long it runs: a few runs will do.
+  if [[ $binary == bench_memory ]]; then
+    defaults+=(--benchmark_min_time=0.01)
+  fi
+  rm -f "$results_dir/$binary.json"
+  "$build_dir/benchmarks/$binary" "${defaults[@]}" \
+    --benchmark_out="$results_dir/$binary.json" --benchmark_out_format=json "${flags[@]}"
+done
 
-python3 - "$results" <<'PY'
-import json
+python3 - "$results_dir" <<'PY'
 import sys
 
-BASELINE = "boost_serializer"
-ORDER = ["iterjson_next", "iterjson_read", "iterjson_to_string", "boost_serializer", "boost_serialize"]
+sys.path.insert(0, "scripts")
+from bench_chart import read_results  # noqa: E402  (after the path is set)
 
-with open(sys.argv[1]) as file:
-    runs = json.load(file)["benchmarks"]
+TO_MS = {"ns": 1e-6, "us": 1e-3, "ms": 1.0, "s": 1e3}
 
-# statistic -> (corpus, contender) -> (bytes/s, CPU time of one encoding in ns)
-stats = {"median": {}, "cv": {}}
-corpora = {}
-for run in runs:
-    if run.get("run_type") != "aggregate" or run["aggregate_name"] not in stats:
-        continue
-    contender, corpus = run["run_name"].split("/", 1)
-    corpora.setdefault(corpus, None)
-    stats[run["aggregate_name"]][corpus, contender] = (run["bytes_per_second"], run["cpu_time"])
 
-median, cv = stats["median"], stats["cv"]
+def ms(run):
+    return run["cpu_time"] * TO_MS[run.get("time_unit", "ns")]
+
+
+def next_baseline(contenders, contender):
+    """iterjson's next() on the data `contender` writes: on the corpora, the same tree (or
+    the native structs); on synthetic inputs, always the native containers."""
+    for tree in ("nlohmann", "rapidjson", "native"):
+        if tree in contender and "iterjson_next_" + tree in contenders:
+            return contenders["iterjson_next_" + tree].get("median")
+    return contenders.get("iterjson_next", {}).get("median")
+
+
+def speed(baseline, run):
+    return f"{ms(baseline) / ms(run):.2f}x" if baseline else "n/a"
+
+
+def cv(stats):
+    return f"{stats['cv']['cpu_time']:.1%}" if "cv" in stats else "n/a"
+
+
+def speed_table(title, table, vs_boost):
+    if not table:
+        return
+    print(f"\n### {title}\n")
+    print("| input | contender | MB/s | ms per iteration | speed vs iterjson next()"
+          + (" | speed vs Boost serializer" if vs_boost else "") + " | cv |")
+    print("|---|---|---:|---:|---:|" + ("---:|" if vs_boost else "") + "---:|")
+    for name, contenders in table.items():
+        for contender, stats in contenders.items():
+            run = stats["median"]
+            row = f"| {name} | {contender} | {run['bytes_per_second'] / 1e6:.0f} | {ms(run):.3f} "
+            row += f"| {speed(next_baseline(contenders, contender), run)} "
+            if vs_boost:
+                row += f"| {speed(contenders.get('boost_serializer', {}).get('median'), run)} "
+            print(row + f"| {cv(stats)} |")
+
+
+def size(n):
+    for unit, scale in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= scale:
+            return f"{n / scale:.1f} {unit}"
+    return f"{n:.0f} B"
+
+
+def memory_table(table):
+    if not table:
+        return
+    print("\n### Peak heap while writing (bench_memory; target for iterjson_next/lazy_document: under 1 MiB)\n")
+    print("| input | contender | text | peak heap | allocations |")
+    print("|---|---|---:|---:|---:|")
+    for name, contenders in table.items():
+        for contender, stats in contenders.items():
+            run = stats["median"]
+            print(f"| {name} | {contender} | {size(run['text_bytes'])} | {size(run['peak_heap_bytes'])} "
+                  f"| {run['allocations']:.0f} |")
+
+
+results_dir = sys.argv[1]
 print()
 print("Medians of the repetitions, run interleaved. MB/s = 10^6 bytes of each contender's own")
 print("text per CPU second (texts differ: Boost.JSON writes doubles as 1.5E1, iterjson as 15.0).")
-print(f"Speed = {BASELINE}'s time per encoding of the tree over the contender's: the fair")
-print("comparison when the texts differ in length. cv = spread of the repetitions' times.")
-print()
-print("| corpus | contender | MB/s | ms per tree | speed vs Boost serializer | cv |")
-print("|---|---|---:|---:|---:|---:|")
-for corpus in corpora:
-    baseline = median.get((corpus, BASELINE))
-    for contender in ORDER:
-        if (corpus, contender) not in median:
-            continue
-        rate, time = median[corpus, contender]
-        speed = f"{baseline[1] / time:.2f}x" if baseline else "n/a"
-        spread = cv.get((corpus, contender))
-        spread = f"{spread[1]:.1%}" if spread is not None else "n/a"
-        print(f"| {corpus} | {contender} | {rate / 1e6:.0f} | {time / 1e6:.3f} | {speed} | {spread} |")
+print("Speed = the baseline's CPU time per iteration over the contender's: the fair comparison")
+print("when texts differ in length. On the corpora the iterjson next() baseline writes the same")
+print("tree as the contender (Boost's, nlohmann's, RapidJSON's, or the native structs); on the")
+print("synthetic inputs it writes native containers. cv = the spread of the repetitions' times.")
+speed_table("Corpora (bench_corpora)", read_results(results_dir, "bench_corpora"), vs_boost=True)
+speed_table("Synthetic inputs (bench_synthetic)", read_results(results_dir, "bench_synthetic"), vs_boost=False)
+memory_table(read_results(results_dir, "bench_memory"))
 PY
