@@ -487,13 +487,16 @@ ITERJSON_DETAIL_INLINE void with_index(std::size_t index, F&& f) {
 }
 
 // A fixed list of members of different types: a tuple as an array, or a struct listed
-// with ITERJSON_FIELDS as an object.
+// with ITERJSON_FIELDS as an object. Its members are known at compile time, so a step
+// writes them in one unrolled pass, from the first not yet written, rather than
+// dispatching on a position at each; in every other way it is a container frame.
 template <bool AsObject>
 using product_brackets = std::conditional_t<AsObject, brackets<'{', '}'>, brackets<'[', ']'>>;
 
 template <class T, bool AsObject>
-class product_frame : public container_frame<product_frame<T, AsObject>, product_brackets<AsObject>> {
+class product_frame : public frame {
   using plain = std::remove_cv_t<T>;
+  using layout = product_brackets<AsObject>;
   static constexpr std::size_t count = [] {
     if constexpr (AsObject) {
       return std::tuple_size_v<std::remove_cvref_t<decltype(struct_fields<plain>::members)>>;
@@ -501,57 +504,85 @@ class product_frame : public container_frame<product_frame<T, AsObject>, product
       return std::tuple_size_v<plain>;
     }
   }();
-  friend class container_frame<product_frame, product_brackets<AsObject>>;
+
+  // The member written at position P: in declared order, or in key order for sort_keys.
+  template <bool Sorted, std::size_t P>
+  static constexpr std::size_t member_at = [] {
+    if constexpr (AsObject && Sorted) {
+      return sorted_field_order<plain>[P];
+    } else {
+      return P;
+    }
+  }();
 
  public:
   explicit product_frame(T& value) : value_(&value) {}
 
+  void step(engine& e) {
+    writer w(e);
+    if (!opened_) {
+      layout::open(w);  // may throw for depth: the path then ends at this value
+      if (w.failed()) return;
+      opened_ = true;
+      sorted_ = AsObject && w.sort_keys();
+    } else {  // the member under way when the last step stopped is written
+      layout::end_item(w);
+      ++position_;
+    }
+    const bool complete = sorted_ ? write_from<true>(w, std::make_index_sequence<count>{})
+                                  : write_from<false>(w, std::make_index_sequence<count>{});
+    if (complete) {
+      layout::close(w, count != 0);
+      w.pop();
+    }
+  }
+
   void append_path(std::string& path) const {
-    if (!this->opened()) return;
+    if (!opened_) return;
     if constexpr (AsObject) {
-      with_index<count>(member_index(), [&](auto i) {
-        append_path_segment(path, std::get<i()>(struct_fields<plain>::members).name);
-      });
+      const std::size_t member = sorted_ ? sorted_field_order<plain>[position_] : position_;
+      with_index<count>(member, [&](auto i) { append_path_segment(path, std::get<i()>(struct_fields<plain>::members).name); });
     } else {
       append_key_segment(path, position_);
     }
   }
 
  private:
-  void begin_items() noexcept {}
-  ITERJSON_DETAIL_INLINE item_status fetch(writer&) const { return position_ == count ? item_status::end : item_status::ready; }
-  void advance() { ++position_; }
-
-  [[nodiscard]] std::size_t member_index() const {
-    if constexpr (AsObject) {
-      if (sort_keys_) return sorted_field_order<plain>[position_];
-    }
-    return position_;
+  // Writes the members from position_ on; false if it stopped after one of them (the
+  // window is full or a child frame was pushed), position_ then naming it.
+  template <bool Sorted, std::size_t... P>
+  ITERJSON_DETAIL_INLINE bool write_from(writer& w, std::index_sequence<P...>) {
+    return ((P < position_ || (position_ = P, write_member<member_at<Sorted, P>>(w))) && ...);
   }
 
-  ITERJSON_DETAIL_INLINE void write_item(writer& w) {
-    if (position_ == 0) sort_keys_ = w.sort_keys();
-    with_index<count>(member_index(), [&](auto i) ITERJSON_DETAIL_INLINE_LAMBDA {
-      if constexpr (AsObject) {
-        const auto& field = std::get<i()>(struct_fields<plain>::members);
-        if (field.quoted_name.empty()) {
-          w.put_string(field.name);
-        } else {
-          w.put_json_text(field.quoted_name);
-        }
-        w.put_key_separator();
-        write_value<false>(w, value_->*field.pointer);
+  // One function per member, shared by both orders: a struct of many members would
+  // otherwise unroll into more code than the instruction cache holds.
+  template <std::size_t Member>
+  bool write_member(writer& w) {
+    layout::begin_item(w, position_ == 0);
+    if constexpr (AsObject) {
+      const auto& field = std::get<Member>(struct_fields<plain>::members);
+      if (field.quoted_name.empty()) {
+        w.put_string(field.name);
       } else {
-        using std::get;
-        auto&& member = get<i()>(*value_);
-        write_value<!std::is_lvalue_reference_v<decltype(get<i()>(*value_))>>(w, member);
+        w.put_json_text(field.quoted_name);
       }
-    });
+      w.put_key_separator();
+      write_value<false>(w, value_->*field.pointer);
+    } else {
+      using std::get;
+      auto&& member = get<Member>(*value_);
+      write_value<!std::is_lvalue_reference_v<decltype(get<Member>(*value_))>>(w, member);
+    }
+    if (w.stopped(*this)) return false;
+    layout::end_item(w);
+    return true;
   }
 
   T* value_;
-  std::size_t position_ = 0;
-  bool sort_keys_ = false;
+  std::size_t position_ = 0;  // of the member being written
+  bool opened_ = false;
+  bool sorted_ = false;
 };
 
 // --- the dispatcher ------------------------------------------------------------------
