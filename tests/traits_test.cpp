@@ -11,6 +11,7 @@
 #include <optional>
 #include <set>
 #include <sstream>
+#include <span>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -45,6 +46,11 @@ struct shape {
 };
 
 struct not_encodable_type {};
+
+// Converts to a view of its own data: a temporary the array frame keeps in itself.
+struct readings {
+  std::vector<int> values;
+};
 
 }  // namespace
 
@@ -121,6 +127,11 @@ struct iterjson::encode_as<money> {
   static std::string convert(const money& m) {
     return std::to_string(m.cents / 100) + "." + std::to_string(m.cents % 100 / 10) + std::to_string(m.cents % 10);
   }
+};
+
+template <>
+struct iterjson::encode_as<readings> {
+  static std::span<const int> convert(const readings& r) { return r.values; }
 };
 
 template <>
@@ -244,4 +255,11 @@ TEST_CASE("the encodable concept tells what can be written") {
   static_assert(!iterjson::encodable<std::thread>);
   static_assert(!iterjson::encodable<long double>);
   static_assert(!iterjson::encodable<int*>);
+}
+
+TEST_CASE("a conversion to a view: the view is kept in the frame that writes it") {
+  const std::vector<readings> all{{{1, 2}}, {{}}, {{3}}};
+  CHECK(encode_every_way(all) == "[[1,2],[],[3]]");
+  const std::map<std::string, readings> named{{"b", {{2}}}, {"a", {{1, 1}}}};
+  CHECK(encode_every_way(named, {.sort_keys = true}) == R"({"a":[1,1],"b":[2]})");
 }

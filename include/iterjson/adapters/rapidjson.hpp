@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <ranges>
 #include <span>
 #include <string_view>
 #include <type_traits>
@@ -34,7 +35,7 @@ class rapidjson_member {
 
 // The members of a RapidJSON object, in their stored order, as a map-like range.
 template <class Value>
-class rapidjson_members {
+class rapidjson_members : public std::ranges::view_base {
   using member = typename Value::Member;
 
  public:

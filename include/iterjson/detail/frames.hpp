@@ -342,16 +342,44 @@ class container_frame : public frame {
   phase phase_ = phase::unopened;
 };
 
+// Where a container frame finds its range: at its address, or, for a view the frame was
+// given as a temporary (such as a DOM adapter's view of an array), in the frame itself:
+// a view is cheap to move, and needs no frame of its own to keep it.
+template <class Range, bool Owned>
+class range_slot {
+ public:
+  explicit range_slot(Range& range) noexcept : range_(&range) {}
+  [[nodiscard]] Range& get() const noexcept { return *range_; }
+
+ private:
+  Range* range_;
+};
+
+template <class Range>
+class range_slot<Range, true> {
+ public:
+  explicit range_slot(Range&& range) noexcept : range_(std::move(range)) {}
+  [[nodiscard]] Range& get() noexcept { return range_; }
+
+ private:
+  Range range_;
+};
+
+// A temporary a container frame keeps in its range_slot.
+template <class T>
+concept movable_view = std::ranges::view<T> && std::is_nothrow_move_constructible_v<T>;
+
 // An array from any input range.
-template <class Range, class Layout = brackets<'[', ']'>>
-class array_frame : public container_frame<array_frame<Range, Layout>, Layout> {
+template <class Range, class Layout = brackets<'[', ']'>, bool OwnsRange = false>
+class array_frame : public container_frame<array_frame<Range, Layout, OwnsRange>, Layout> {
   using iterator = std::ranges::iterator_t<Range&>;
   using sentinel = std::ranges::sentinel_t<Range&>;
   using reference = std::ranges::range_reference_t<Range&>;
   friend class container_frame<array_frame, Layout>;
 
  public:
-  explicit array_frame(Range& range) : range_(&range) {}
+  template <class Arg>
+  explicit array_frame(Arg&& range) : range_(std::forward<Arg>(range)) {}
 
   void append_path(std::string& path) const {
     if (this->opened()) append_key_segment(path, index_);
@@ -361,8 +389,8 @@ class array_frame : public container_frame<array_frame<Range, Layout>, Layout> {
   // Not in the constructor: an input range's begin() may run user code (a generator's
   // body), whose errors should name the first element.
   void begin_items() {
-    it_.emplace(std::ranges::begin(*range_));
-    end_.emplace(std::ranges::end(*range_));
+    it_.emplace(std::ranges::begin(range_.get()));
+    end_.emplace(std::ranges::end(range_.get()));
   }
   ITERJSON_DETAIL_INLINE item_status fetch(writer&) const { return *it_ == *end_ ? item_status::end : item_status::ready; }
   void advance() {
@@ -374,7 +402,7 @@ class array_frame : public container_frame<array_frame<Range, Layout>, Layout> {
     write_value<!std::is_reference_v<reference>>(w, element);
   }
 
-  Range* range_;
+  range_slot<Range, OwnsRange> range_;
   std::optional<iterator> it_;  // iterators of input ranges need not be default-constructible
   std::optional<sentinel> end_;
   std::size_t index_ = 0;
@@ -428,8 +456,8 @@ template <class T, class Layout>
 using items_frame = std::conditional_t<kind_of<T>() == value_kind::source, source_frame<T, Layout>, array_frame<T, Layout>>;
 
 // An object from a map-like range of key and value pairs.
-template <class Map>
-class object_frame : public container_frame<object_frame<Map>, brackets<'{', '}'>> {
+template <class Map, bool OwnsMap = false>
+class object_frame : public container_frame<object_frame<Map, OwnsMap>, brackets<'{', '}'>> {
   using iterator = std::ranges::iterator_t<Map&>;
   using sentinel = std::ranges::sentinel_t<Map&>;
   using reference = std::ranges::range_reference_t<Map&>;
@@ -438,7 +466,8 @@ class object_frame : public container_frame<object_frame<Map>, brackets<'{', '}'
   friend class container_frame<object_frame, brackets<'{', '}'>>;
 
  public:
-  explicit object_frame(Map& map) : map_(&map) {}
+  template <class Arg>
+  explicit object_frame(Arg&& map) : map_(std::forward<Arg>(map)) {}
 
   void append_path(std::string& path) const {
     if (!this->opened()) return;
@@ -451,8 +480,8 @@ class object_frame : public container_frame<object_frame<Map>, brackets<'{', '}'
 
  private:
   void begin_items() {
-    it_.emplace(std::ranges::begin(*map_));
-    end_.emplace(std::ranges::end(*map_));
+    it_.emplace(std::ranges::begin(map_.get()));
+    end_.emplace(std::ranges::end(map_.get()));
   }
   ITERJSON_DETAIL_INLINE item_status fetch(writer&) const { return *it_ == *end_ ? item_status::end : item_status::ready; }
   void advance() { ++*it_; }
@@ -471,7 +500,7 @@ class object_frame : public container_frame<object_frame<Map>, brackets<'{', '}'
     write_value<!std::is_reference_v<decltype(member_value(member))>>(w, value);
   }
 
-  Map* map_;
+  range_slot<Map, OwnsMap> map_;
   std::optional<iterator> it_;  // as in array_frame
   std::optional<sentinel> end_;
   [[no_unique_address]] std::conditional_t<holds_member, std::optional<std::remove_cvref_t<reference>>,
@@ -593,7 +622,17 @@ template <bool Owned, class T>
 ITERJSON_DETAIL_INLINE void write_value(writer& w, T& value) {
   using plain = std::remove_cv_t<T>;
   constexpr value_kind kind = kind_of<T>();
-  if constexpr (Owned && !is_self_contained<plain>()) {
+  if constexpr (Owned && movable_view<plain> && kind == value_kind::array) {
+    w.push_and_step<array_frame<plain, brackets<'[', ']'>, true>>(std::move(value));
+  } else if constexpr (Owned && movable_view<plain> && kind == value_kind::object && ordered_like_python<plain>) {
+    w.push_and_step<object_frame<plain, true>>(std::move(value));
+  } else if constexpr (Owned && movable_view<plain> && kind == value_kind::object) {
+    if (w.sort_keys()) {
+      w.push<value_frame<plain>>(std::move(value));  // sorted_members refer to it
+    } else {
+      w.push_and_step<object_frame<plain, true>>(std::move(value));
+    }
+  } else if constexpr (Owned && !is_self_contained<plain>()) {
     w.push<value_frame<plain>>(std::move(value));
   } else if constexpr (kind == value_kind::stream) {
     using items = std::remove_reference_t<decltype((value.values))>;
