@@ -141,3 +141,15 @@ TEST_CASE("the word-at-a-time scan agrees with the bytewise scan") {
     }
   }
 }
+
+TEST_CASE("the table of ASCII escapes agrees with escape_unit") {
+  for (unsigned byte = 0; byte < 0x80; ++byte) {
+    const char c = static_cast<char>(byte);
+    const auto unit = escape_unit(&c, &c + 1, {});
+    const auto& escape = iterjson::detail::ascii_escapes[byte];
+    REQUIRE(std::string_view(escape.text, escape.size) == std::string_view(unit.text, unit.size));
+  }
+  const std::string dense("a\x01\"b\\\n\x7f", 7);
+  CHECK(iterjson::to_string(dense, {.ensure_ascii = true}) == "\"a\\u0001\\\"b\\\\\\n\\u007f\"");
+  CHECK(iterjson::to_string(dense) == "\"a\\u0001\\\"b\\\\\\n\x7f\"");
+}

@@ -316,6 +316,34 @@ inline escaped_unit escape_unit(const char* p, const char* end, string_rules rul
   return unit;
 }
 
+// The escape of each ASCII byte, as escape_unit writes it, ready to copy in one store:
+// the dense-escape path of escape_string (escape_unit stays the plain path).
+struct ascii_escape {
+  char text[7];
+  std::uint8_t size;
+};
+
+inline constexpr auto ascii_escapes = [] {
+  std::array<ascii_escape, 0x80> table{};
+  for (unsigned byte = 0; byte < 0x80; ++byte) {
+    const char* const short_forms = "\"\\\n\r\t\b\f";
+    const char* const short_letters = "\"\\nrtbf";
+    ascii_escape& escape = table[byte];
+    escape.size = 1;
+    escape.text[0] = static_cast<char>(byte);
+    for (int i = 0; i < 7; ++i) {
+      if (static_cast<unsigned char>(short_forms[i]) == byte) {
+        escape = {{'\\', short_letters[i]}, 2};
+      }
+    }
+    if (escape.size == 1 && (byte < 0x20 || byte == 0x7F)) {
+      constexpr char hex[] = "0123456789abcdef";
+      escape = {{'\\', 'u', '0', '0', hex[byte >> 4], hex[byte & 0xF]}, 6};
+    }
+  }
+  return table;
+}();
+
 // Where escape_string stopped.
 struct escaped_string {
   char* out;               // the end of what was written
@@ -383,6 +411,13 @@ escaped_string escape_string(char* out, const char* p, const char* limit, const 
         if (p >= limit) return {out, p, nullptr};
       }
       if (!stops_at<Mode>[static_cast<unsigned char>(*p)]) continue;
+    }
+    if (static_cast<unsigned char>(*p) < 0x80) {  // quote, backslash, control, DEL: from the table
+      const ascii_escape& escape = ascii_escapes[static_cast<unsigned char>(*p)];
+      std::memcpy(out, escape.text, sizeof escape.text);  // room allows it; `size` bytes count
+      out += escape.size;
+      ++p;
+      continue;
     }
     const escaped_unit unit = escape_unit(p, end, rules);
     if (unit.consumed == 0) return {out, p, p};
