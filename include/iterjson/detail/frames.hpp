@@ -121,12 +121,16 @@ ITERJSON_DETAIL_INLINE void write_key(writer& w, const Key& key) {
 }
 
 // Python's sort_keys order: text by code point (the byte order of UTF-8), numbers by value.
+// NaN, which Python leaves wherever its sort happens to put it, goes after every number:
+// std::sort needs a strict weak order.
 template <class Key>
 bool key_less(const Key& a, const Key& b) {
   if constexpr (string_type<Key>) {
     return std::string_view(a) < std::string_view(b);
   } else if constexpr (null_type<Key>) {
     return false;
+  } else if constexpr (std::floating_point<Key>) {
+    return !std::isnan(a) && (std::isnan(b) || a < b);
   } else {
     return a < b;
   }
