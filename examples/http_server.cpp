@@ -1,15 +1,31 @@
 // An HTTP/1.1 server on libuv that streams large JSON responses without blocking its
 // event loop: the demo of iterjson's driver and libuv adapter.
 //
-//   http_server [--port P] [--oneshot]
+//   http_server [--port P] [--oneshot] [--feed-interval-ms MS] [--session-timeout-ms MS]
+//               [--max-sessions N]
 //
 //   GET /numbers?length=N  the array [0,1,...,N-1] from a lazy range, never materialized,
 //                          in HTTP chunks of 16 KiB; N at most 10^12
-//   GET /primes            NDJSON lines {"n":1,"prime":2} from an endless generator,
-//                          until the client disconnects
+//   GET /primes            lines {"n":1,"prime":2} from an endless generator, until the
+//                          client disconnects
+//   GET /feed              rows {"seq":0,"time_ms":T} made by a timer, one every
+//                          --feed-interval-ms (100 by default), the first at once, each
+//                          sent as it is made; T is the Unix time in milliseconds.
+//                          ?count=N ends the feed after N rows; without, it ends when the
+//                          client disconnects
+//                          /primes and /feed take ?format=: ndjson (the default,
+//                          application/x-ndjson), sse (text/event-stream), json-seq
+//                          (application/json-seq) or array (application/json, one array)
+//   GET /longpoll/start?length=N   201 and {"session":"<key>"}: a session whose document
+//                          is the text of /numbers?length=N, kept as a paused encoder
+//   GET /longpoll/next?session=K   200 and the next piece of that text, at most 64 KiB,
+//                          with X-Iterjson-Done: true on the last, which ends the session.
+//                          A session not polled for --session-timeout-ms (30000) is
+//                          evicted; above --max-sessions (1000) a start is refused with 503
 //   GET /ping              pong
 //   GET /stats             the server's own figures as JSON: the longest stall of its
-//                          loop since the last /stats, streams served, memory
+//                          loop since the last /stats, streams served, feeds and long-poll
+//                          sessions alive, memory
 //
 // --port 0 picks a free port; the server prints `listening on 127.0.0.1:PORT` when ready.
 // --oneshot is the blocking baseline: /numbers is serialized whole with to_string, then
@@ -17,25 +33,30 @@
 //
 // Connections are kept alive; requests on one are answered in order, and the server
 // reads no more of a connection while it answers it, so what a client sends meanwhile
-// waits in the kernel, not in the server. A client that half-closes after its requests
-// still gets every answer. HTTP/1.0 requests are answered with Connection: close, and a
-// streamed body, which HTTP/1.0 cannot chunk, ends where the connection does. A response
-// cut short ends with a reset connection, so that it cannot pass for complete. SIGINT and
-// SIGTERM stop the server cleanly.
+// waits in the kernel, not in the server. (So a client that leaves a stream is noticed
+// when a write to it fails: for /feed, at the next row or the one after.) A client that
+// half-closes after its requests still gets every answer. HTTP/1.0 requests are answered
+// with Connection: close, and a streamed body, which HTTP/1.0 cannot chunk, ends where
+// the connection does. A response cut short ends with a reset connection, so that it
+// cannot pass for complete. SIGINT and SIGTERM stop the server cleanly.
 
 #include <sys/socket.h>
 #include <uv.h>
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <chrono>
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <optional>
+#include <random>
 #include <set>
 #include <string>
 #include <string_view>
@@ -121,6 +142,17 @@ class prime_lines {
   std::uint64_t count_ = 1;
 };
 
+// A row of /feed.
+struct feed_row {
+  std::uint64_t seq;     // 0, 1, 2, ...
+  std::int64_t time_ms;  // when it was made, in milliseconds since the Unix epoch
+};
+
+// The answer to /longpoll/start.
+struct session_created {
+  std::string session;
+};
+
 struct server_stats {
   std::uint64_t max_loop_stall_us = 0;
   std::uint64_t streams_started = 0;
@@ -128,13 +160,17 @@ struct server_stats {
   std::uint64_t streams_failed = 0;
   std::uint64_t rss_kib = 0;
   std::uint64_t peak_rss_kib = 0;
+  std::uint64_t feeds_active = 0;  // /feed timers not yet freed
+  std::uint64_t longpoll_sessions = 0;
 };
 
 }  // namespace
 
 ITERJSON_FIELDS(prime_lines::line, n, prime);
+ITERJSON_FIELDS(feed_row, seq, time_ms);
+ITERJSON_FIELDS(session_created, session);
 ITERJSON_FIELDS(server_stats, max_loop_stall_us, streams_started, streams_completed, streams_failed, rss_kib,
-                peak_rss_kib);
+                peak_rss_kib, feeds_active, longpoll_sessions);
 
 namespace {
 
@@ -147,6 +183,210 @@ void read_memory(server_stats& stats) {
     if (line.starts_with("VmHWM:")) stats.peak_rss_kib = std::strtoull(line.c_str() + 6, nullptr, 10);
   }
 }
+
+// --- /feed: rows made over time ------------------------------------------------------------
+
+std::int64_t unix_time_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The most rows a feed holds that its stream has not taken yet. A client too slow for the
+// feed holds the timer back too, as it holds back the stream: rows come later, and the
+// server's memory does not grow.
+constexpr std::size_t max_feed_backlog = 1024;
+
+// The rows of one /feed response, as a source its encoder polls: a libuv timer pushes a
+// row into a channel every interval, and the stream waits on the channel in between; no
+// thread, no polling. The encoder owns this source, so the timer lives as long as the
+// stream and no longer: whether the count is reached, the client goes or the server
+// stops, the driver drops the encoder, and with it the timer.
+class feed_rows {
+ public:
+  // A row every `interval_ms`, the first at once: `count` of them, or without end.
+  // `live_feeds` counts the feeds whose timer is not freed yet.
+  feed_rows(uv_loop_t* loop, std::uint64_t interval_ms, std::optional<std::uint64_t> count, std::uint64_t& live_feeds)
+      : ticker_(new ticker) {
+    uv_timer_init(loop, &ticker_->timer);
+    ticker_->timer.data = ticker_.get();
+    ticker_->count = count;
+    ticker_->live_feeds = &live_feeds;
+    ++live_feeds;
+    if (count == std::uint64_t{0}) {
+      ticker_->rows.close();
+    } else {
+      uv_timer_start(&ticker_->timer, &on_tick, 0, interval_ms);
+    }
+  }
+
+  iterjson::poll_result<feed_row> poll(const iterjson::waker& w) {
+    if (ticker_->failure) std::rethrow_exception(ticker_->failure);
+    return ticker_->rows.poll(w);
+  }
+
+ private:
+  // The timer, and the channel it pushes into. Freed once libuv has closed the timer.
+  struct ticker {
+    uv_timer_t timer{};
+    iterjson::channel<feed_row> rows;
+    std::uint64_t made = 0;
+    std::optional<std::uint64_t> count;
+    std::uint64_t* live_feeds = nullptr;
+    std::exception_ptr failure;  // what stopped the timer, to end the stream with
+  };
+
+  struct close_ticker {
+    void operator()(ticker* t) const noexcept {
+      uv_close(reinterpret_cast<uv_handle_t*>(&t->timer), [](uv_handle_t* handle) {
+        auto* closed = static_cast<ticker*>(handle->data);
+        --*closed->live_feeds;
+        delete closed;
+      });
+    }
+  };
+
+  static void on_tick(uv_timer_t* timer) {
+    ticker& t = *static_cast<ticker*>(timer->data);
+    if (t.rows.size() >= max_feed_backlog) return;
+    try {
+      t.rows.push({t.made, unix_time_ms()});  // wakes the stream if it waits
+    } catch (...) {  // no exception may leave a libuv callback: the stream fails with it
+      t.failure = std::current_exception();
+      uv_timer_stop(timer);
+      t.rows.close();
+      return;
+    }
+    if (++t.made == t.count) {
+      uv_timer_stop(timer);
+      t.rows.close();  // the stream ends once the rows pushed are written
+    }
+  }
+
+  std::unique_ptr<ticker, close_ticker> ticker_;
+};
+
+// How /primes and /feed write their values: `?format=`.
+enum class stream_format { ndjson, sse, json_seq, array };
+
+struct format_spec {
+  std::string_view name;
+  stream_format format;
+  std::string_view content_type;
+};
+
+constexpr format_spec stream_formats[] = {
+    {"ndjson", stream_format::ndjson, "application/x-ndjson"},  // the default
+    {"sse", stream_format::sse, "text/event-stream"},
+    {"json-seq", stream_format::json_seq, "application/json-seq"},
+    {"array", stream_format::array, "application/json"},
+};
+
+// `values` as records of `format`, or as one array.
+template <class Values>
+iterjson::encoder encode_in(stream_format format, Values values) {
+  switch (format) {
+    case stream_format::ndjson:
+      return iterjson::encoder(iterjson::ndjson(std::move(values)));
+    case stream_format::sse:
+      return iterjson::encoder(iterjson::server_sent_events(std::move(values)));
+    case stream_format::json_seq:
+      return iterjson::encoder(iterjson::json_seq(std::move(values)));
+    case stream_format::array:
+      break;
+  }
+  return iterjson::encoder(std::move(values));
+}
+
+// --- long-poll sessions ---------------------------------------------------------------------
+
+// The documents of long-poll clients, each a paused encoder that every poll resumes for
+// one more piece: CherryPy's json_yield, with the generator kept on the server. Sessions
+// are keyed by 128 bits from std::random_device, evicted by a timer once not polled for
+// `timeout_ms`, and at most `max_sessions` at once.
+class session_store {
+ public:
+  session_store(uv_loop_t* loop, std::uint64_t timeout_ms, std::size_t max_sessions)
+      : loop_(loop), timeout_ms_(timeout_ms), max_sessions_(max_sessions) {
+    uv_timer_init(loop, &sweep_timer_);
+    sweep_timer_.data = this;
+  }
+
+  session_store(const session_store&) = delete;
+  session_store& operator=(const session_store&) = delete;
+
+  [[nodiscard]] std::size_t size() const noexcept { return sessions_.size(); }
+  [[nodiscard]] std::size_t max_sessions() const noexcept { return max_sessions_; }
+  [[nodiscard]] bool full() const noexcept { return sessions_.size() >= max_sessions_; }
+
+  // A new session whose document is `text`; its key. Only when not full().
+  std::string open(iterjson::encoder text) {
+    std::string key = new_key();
+    sessions_.emplace(key, session{std::move(text), uv_now(loop_)});
+    if (!uv_is_active(reinterpret_cast<uv_handle_t*>(&sweep_timer_))) {
+      // An idle session goes between one and one and a half timeouts after its last poll.
+      const std::uint64_t period = std::max<std::uint64_t>(timeout_ms_ / 2, 1);
+      uv_timer_start(&sweep_timer_, &on_sweep, period, period);
+    }
+    return key;
+  }
+
+  // The document of session `key`, polled now; null if the key is unknown or expired.
+  iterjson::encoder* find(std::string_view key) {
+    const auto found = sessions_.find(key);
+    if (found == sessions_.end()) return nullptr;
+    const std::uint64_t now = uv_now(loop_);
+    if (expired(found->second, now)) {  // the sweep has not come yet
+      sessions_.erase(found);
+      return nullptr;
+    }
+    found->second.last_poll_ms = now;
+    return &found->second.text;
+  }
+
+  void erase(std::string_view key) {
+    if (const auto found = sessions_.find(key); found != sessions_.end()) sessions_.erase(found);
+  }
+
+  // At shutdown: the timer's handle.
+  void close() noexcept { uv_close(reinterpret_cast<uv_handle_t*>(&sweep_timer_), nullptr); }
+
+ private:
+  struct session {
+    iterjson::encoder text;
+    std::uint64_t last_poll_ms;  // loop time
+  };
+
+  [[nodiscard]] bool expired(const session& s, std::uint64_t now) const noexcept {
+    return now - s.last_poll_ms >= timeout_ms_;
+  }
+
+  static void on_sweep(uv_timer_t* timer) {
+    auto& self = *static_cast<session_store*>(timer->data);
+    const std::uint64_t now = uv_now(self.loop_);
+    std::erase_if(self.sessions_, [&](const auto& entry) { return self.expired(entry.second, now); });
+    if (self.sessions_.empty()) uv_timer_stop(timer);
+  }
+
+  // 32 hex digits of std::random_device (the kernel's generator on Linux), which a client
+  // cannot predict from the keys it was given, as it could a seeded std::mt19937's.
+  std::string new_key() {
+    std::string key(32, '0');
+    do {
+      for (std::size_t word = 0; word != 4; ++word) {
+        std::uint32_t bits = static_cast<std::uint32_t>(entropy_());
+        for (std::size_t digit = 8; digit-- != 0; bits >>= 4) key[word * 8 + digit] = "0123456789abcdef"[bits & 0xf];
+      }
+    } while (sessions_.contains(key));
+    return key;
+  }
+
+  uv_loop_t* loop_;
+  std::uint64_t timeout_ms_;
+  std::size_t max_sessions_;
+  uv_timer_t sweep_timer_{};
+  std::map<std::string, session, std::less<>> sessions_;
+  std::random_device entropy_;
+};
 
 // --- requests --------------------------------------------------------------------------
 
@@ -224,11 +464,22 @@ std::optional<long long> parse_length(std::string_view text) {
   return value;
 }
 
+// The format `?format=` asks for, NDJSON if none; null if it names none.
+const format_spec* requested_format(std::string_view query) {
+  const std::optional<std::string_view> name = query_parameter(query, "format");
+  if (!name) return &stream_formats[0];
+  for (const format_spec& format : stream_formats) {
+    if (format.name == *name) return &format;
+  }
+  return nullptr;
+}
+
 // A response head. A body of known size has a Content-Length. A streamed body is chunked,
 // or, for HTTP/1.0, which has no chunked encoding (RFC 9112, section 6.1), ends where the
-// connection does.
+// connection does. `extra_headers` are lines, each ended by CRLF.
 std::string response_head(std::string_view status, std::string_view content_type, bool keep_alive,
-                          std::optional<std::size_t> content_length, bool chunked = true) {
+                          std::optional<std::size_t> content_length, bool chunked = true,
+                          std::string_view extra_headers = {}) {
   std::string head = "HTTP/1.1 ";
   head += status;
   head += "\r\nContent-Type: ";
@@ -239,8 +490,10 @@ std::string response_head(std::string_view status, std::string_view content_type
   } else if (chunked) {
     head += "\r\nTransfer-Encoding: chunked";
   }
-  if (!keep_alive) head += "\r\nConnection: close";
-  head += "\r\n\r\n";
+  head += "\r\n";
+  head += extra_headers;
+  if (!keep_alive) head += "Connection: close\r\n";
+  head += "\r\n";
   return head;
 }
 
@@ -251,6 +504,17 @@ constexpr std::size_t max_request_head = 16 * 1024;
 // The longest /numbers that --oneshot serializes: about 420 MiB of text. Above it the
 // answer is 400, not an allocation that could fail.
 constexpr long long max_oneshot_length = 50'000'000;
+
+// The most text one /longpoll/next answers with.
+constexpr std::size_t longpoll_piece_size = 64 * 1024;
+
+struct settings {
+  int port = 8080;
+  bool oneshot = false;
+  std::uint64_t feed_interval_ms = 100;
+  std::uint64_t session_timeout_ms = 30'000;
+  std::size_t max_sessions = 1000;
+};
 
 class server;
 
@@ -289,6 +553,11 @@ class connection {
   void begin_response();
   void answer(const request& r);
   void answer_numbers(const request& r);
+  void answer_primes(const request& r);
+  void answer_feed(const request& r);
+  void start_longpoll(const request& r);
+  void continue_longpoll(const request& r);
+  void refuse_format(const request& r);
   void stream_json(iterjson::encoder text, std::string_view content_type, const request& r);
   void stream_ended(const iterjson::stream_end& end, bool keep_alive);
   void send_text(std::string_view status, std::string body, bool keep_alive);
@@ -320,7 +589,11 @@ class connection {
 
 class server {
  public:
-  server(uv_loop_t* loop, bool oneshot) : loop_(loop), oneshot_(oneshot) {}
+  server(uv_loop_t* loop, const settings& s)
+      : loop_(loop),
+        oneshot_(s.oneshot),
+        feed_interval_ms_(s.feed_interval_ms),
+        sessions_(loop, s.session_timeout_ms, s.max_sessions) {}
 
   int listen(int port) {
     uv_tcp_init(loop_, &listener_);
@@ -353,11 +626,14 @@ class server {
 
   [[nodiscard]] bool oneshot() const { return oneshot_; }
   [[nodiscard]] uv_loop_t* loop() const { return loop_; }
+  [[nodiscard]] std::uint64_t feed_interval_ms() const { return feed_interval_ms_; }
   server_stats& stats() { return stats_; }
+  session_store& sessions() { return sessions_; }
 
   // The figures of /stats; the stall maximum starts again.
   std::string stats_json() {
     read_memory(stats_);
+    stats_.longpoll_sessions = sessions_.size();
     std::string json = iterjson::to_string(stats_);
     stats_.max_loop_stall_us = 0;
     return json;
@@ -399,10 +675,13 @@ class server {
                                 reinterpret_cast<uv_handle_t*>(&self.sigterm_)}) {
       uv_close(handle, nullptr);
     }
+    self.sessions_.close();
   }
 
   uv_loop_t* loop_;
   bool oneshot_;
+  std::uint64_t feed_interval_ms_;
+  session_store sessions_;
   uv_tcp_t listener_{};
   uv_timer_t stall_timer_{};
   uv_signal_t sigint_{};
@@ -523,11 +802,82 @@ void connection::answer(const request& r) {
     std::string head = response_head("200 OK", "application/json", r.keep_alive, body.size());
     return send_raw(std::move(head), std::move(body), r.keep_alive);
   }
-  if (r.path == "/primes") {
-    return stream_json(iterjson::encoder(iterjson::ndjson(prime_lines())), "application/x-ndjson", r);
-  }
   if (r.path == "/numbers") return answer_numbers(r);
+  if (r.path == "/primes") return answer_primes(r);
+  if (r.path == "/feed") return answer_feed(r);
+  if (r.path == "/longpoll/start") return start_longpoll(r);
+  if (r.path == "/longpoll/next") return continue_longpoll(r);
   send_text("404 Not Found", "not found\n", r.keep_alive);
+}
+
+void connection::answer_primes(const request& r) {
+  const format_spec* format = requested_format(r.query);
+  if (!format) return refuse_format(r);
+  stream_json(encode_in(format->format, prime_lines()), format->content_type, r);
+}
+
+void connection::answer_feed(const request& r) {
+  const format_spec* format = requested_format(r.query);
+  if (!format) return refuse_format(r);
+  std::optional<std::uint64_t> count;
+  if (const std::optional<std::string_view> text = query_parameter(r.query, "count")) {
+    const std::optional<long long> n = parse_length(*text);
+    if (!n) return send_text("400 Bad Request", "/feed: count must be a number from 0 to 10^12\n", r.keep_alive);
+    count = static_cast<std::uint64_t>(*n);
+  }
+  feed_rows rows(server_.loop(), server_.feed_interval_ms(), count, server_.stats().feeds_active);
+  stream_json(encode_in(format->format, std::move(rows)), format->content_type, r);
+}
+
+void connection::refuse_format(const request& r) {
+  send_text("400 Bad Request", std::string(r.path) + ": format must be ndjson, sse, json-seq or array\n",
+            r.keep_alive);
+}
+
+void connection::start_longpoll(const request& r) {
+  const std::optional<std::string_view> text = query_parameter(r.query, "length");
+  const std::optional<long long> length = text ? parse_length(*text) : std::nullopt;
+  if (!length) return send_text("400 Bad Request", "/longpoll/start needs ?length=N, N from 0 to 10^12\n", r.keep_alive);
+  session_store& sessions = server_.sessions();
+  if (sessions.full()) {
+    return send_text("503 Service Unavailable",
+                     "too many long-poll sessions: at most " + std::to_string(sessions.max_sessions()) +
+                         " at once; try again later\n",
+                     r.keep_alive);
+  }
+  const std::string key = sessions.open(iterjson::encoder(examples::number_sequence(*length)));
+  std::string body = iterjson::to_string(session_created{key});
+  std::string head = response_head("201 Created", "application/json", r.keep_alive, body.size(), true,
+                                   "Cache-Control: no-store\r\nLocation: /longpoll/next?session=" + key + "\r\n");
+  send_raw(std::move(head), std::move(body), r.keep_alive);
+}
+
+// The next piece of a session's text. The last one ends the session; so does a failure,
+// so that a later poll cannot take what is left for the whole text.
+void connection::continue_longpoll(const request& r) {
+  const std::optional<std::string_view> key = query_parameter(r.query, "session");
+  if (!key || key->empty()) {
+    return send_text("400 Bad Request", "/longpoll/next needs ?session=KEY, the key /longpoll/start gave\n",
+                     r.keep_alive);
+  }
+  session_store& sessions = server_.sessions();
+  iterjson::encoder* text = sessions.find(*key);
+  if (!text) {
+    return send_text("404 Not Found", "unknown or expired session: start again with /longpoll/start\n", r.keep_alive);
+  }
+  std::string piece(longpoll_piece_size, '\0');
+  try {
+    piece.resize(text->read(piece.data(), piece.size()));
+  } catch (...) {
+    sessions.erase(*key);
+    throw;
+  }
+  const bool done = text->done();
+  if (done) sessions.erase(*key);
+  std::string head = response_head("200 OK", "application/octet-stream", r.keep_alive, piece.size(), true,
+                                   done ? "Cache-Control: no-store\r\nX-Iterjson-Done: true\r\n"
+                                        : "Cache-Control: no-store\r\nX-Iterjson-Done: false\r\n");
+  send_raw(std::move(head), std::move(piece), r.keep_alive);
 }
 
 void connection::answer_numbers(const request& r) {
@@ -604,31 +954,44 @@ void connection::response_done(bool keep_alive) {
   answer_next();
 }
 
-struct settings {
-  int port = 8080;
-  bool oneshot = false;
-};
-
-[[noreturn]] void usage(const char* problem) {
-  std::fprintf(stderr, "http_server: %s\nusage: http_server [--port P] [--oneshot]\n", problem);
+[[noreturn]] void usage(const std::string& problem) {
+  std::fprintf(stderr,
+               "http_server: %s\nusage: http_server [--port P] [--oneshot] [--feed-interval-ms MS] "
+               "[--session-timeout-ms MS] [--max-sessions N]\n",
+               problem.c_str());
   std::exit(2);
 }
 
+// The value of the flag argv[i], a number from `least` to `most`; i moves past it.
+std::uint64_t flag_number(int argc, char** argv, int& i, std::uint64_t least, std::uint64_t most) {
+  const std::string flag = argv[i];
+  if (i + 1 == argc) usage(flag + " needs a value");
+  const std::string_view value = argv[++i];
+  std::uint64_t number = 0;
+  const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), number);
+  if (error != std::errc{} || end != value.data() + value.size() || number < least || number > most) {
+    usage(flag + " needs a number from " + std::to_string(least) + " to " + std::to_string(most));
+  }
+  return number;
+}
+
 settings parse_arguments(int argc, char** argv) {
+  constexpr std::uint64_t day_ms = 24 * 3600 * 1000;
   settings s;
   for (int i = 1; i < argc; ++i) {
     const std::string_view flag = argv[i];
     if (flag == "--oneshot") {
       s.oneshot = true;
     } else if (flag == "--port") {
-      if (i + 1 == argc) usage("--port needs a value");
-      const std::string_view value = argv[++i];
-      const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), s.port);
-      if (error != std::errc{} || end != value.data() + value.size() || s.port < 0 || s.port > 65535) {
-        usage("not a port");
-      }
+      s.port = static_cast<int>(flag_number(argc, argv, i, 0, 65535));
+    } else if (flag == "--feed-interval-ms") {
+      s.feed_interval_ms = flag_number(argc, argv, i, 1, day_ms);
+    } else if (flag == "--session-timeout-ms") {
+      s.session_timeout_ms = flag_number(argc, argv, i, 1, day_ms);
+    } else if (flag == "--max-sessions") {
+      s.max_sessions = static_cast<std::size_t>(flag_number(argc, argv, i, 0, 1'000'000));
     } else {
-      usage("unknown argument");
+      usage("unknown argument " + std::string(flag));
     }
   }
   return s;
@@ -642,7 +1005,7 @@ int main(int argc, char** argv) {
   // the process.
   std::signal(SIGPIPE, SIG_IGN);
   uv_loop_t* loop = uv_default_loop();
-  server http(loop, s.oneshot);
+  server http(loop, s);
   if (const int status = http.listen(s.port); status < 0) {
     std::fprintf(stderr, "http_server: cannot listen on 127.0.0.1:%d: %s\n", s.port, uv_strerror(status));
     return 1;

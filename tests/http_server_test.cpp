@@ -21,6 +21,8 @@
 #include <thread>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "../examples/number_sequence.hpp"
 #include "loopback.hpp"
 
@@ -187,14 +189,23 @@ class client {
   // Reads until the server closes the connection.
   std::string read_to_end() {
     std::string text;
-    REQUIRE_MESSAGE(read_into(text, std::string::npos), "no end of stream after " << text.size() << " bytes");
+    REQUIRE_MESSAGE(read_while(text, [] { return true; }) == read_stop::closed,
+                    "no end of stream after " << text.size() << " bytes");
     return text;
   }
 
   // Reads until `size` bytes arrived; fewer only if the server closed first.
   std::string read_at_least(std::size_t size) {
     std::string text;
-    read_into(text, size);
+    read_while(text, [&] { return text.size() < size; });
+    return text;
+  }
+
+  // Reads until `marker` arrived; returns all that did, which may go past it.
+  std::string read_until(std::string_view marker) {
+    std::string text;
+    REQUIRE_MESSAGE(read_while(text, [&] { return text.find(marker) == std::string::npos; }) == read_stop::enough,
+                    "no " << marker << " in " << text);
     return text;
   }
 
@@ -214,20 +225,22 @@ class client {
   }
 
  private:
-  // Reads into `text` until it holds `size` bytes (true) or the server closed (true if
-  // `size` is npos); false when the time ran out.
-  bool read_into(std::string& text, std::size_t size) {
+  enum class read_stop { enough, closed, timed_out };
+
+  // Reads into `text` while `wanting()`, until the server closes or the time runs out.
+  template <class Wanting>
+  read_stop read_while(std::string& text, Wanting wanting) {
     const auto deadline = steady::now() + wait_limit;
     char buffer[64 * 1024];
-    while (text.size() < size) {
-      if (!wait_for(fd_, POLLIN, deadline)) return false;
+    while (wanting()) {
+      if (!wait_for(fd_, POLLIN, deadline)) return read_stop::timed_out;
       const ssize_t n = ::recv(fd_, buffer, sizeof buffer, MSG_DONTWAIT);
       if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
       check_system(n >= 0, "recv");
-      if (n == 0) return size == std::string::npos;
+      if (n == 0) return read_stop::closed;
       text.append(buffer, static_cast<std::size_t>(n));
     }
-    return true;
+    return read_stop::enough;
   }
 
   int fd_;
@@ -245,6 +258,58 @@ std::pair<std::string, std::string> split_response(const std::string& response) 
   const std::size_t head_end = response.find("\r\n\r\n");
   REQUIRE(head_end != std::string::npos);
   return {response.substr(0, head_end + 4), response.substr(head_end + 4)};
+}
+
+// One response of known length on a kept-alive connection, head and body.
+std::string read_response(client& c) {
+  std::string response = c.read_until("\r\n\r\n");
+  const std::size_t body_at = response.find("\r\n\r\n") + 4;
+  constexpr std::string_view length_header = "\r\nContent-Length: ";
+  const std::size_t length_at = response.find(length_header);
+  REQUIRE(length_at < body_at);
+  std::size_t length = 0;
+  const char* digits = response.data() + length_at + length_header.size();
+  REQUIRE(std::from_chars(digits, response.data() + body_at, length).ec == std::errc{});
+  if (response.size() < body_at + length) response += c.read_at_least(body_at + length - response.size());
+  REQUIRE(response.size() == body_at + length);
+  return response;
+}
+
+// A text/plain response of the server, with its Content-Length.
+std::string text_response(std::string_view status, std::string_view body, bool close) {
+  return "HTTP/1.1 " + std::string(status) + "\r\nContent-Type: text/plain\r\nContent-Length: " +
+         std::to_string(body.size()) + (close ? "\r\nConnection: close" : "") + "\r\n\r\n" + std::string(body);
+}
+
+// The head of a chunked response closing its connection.
+std::string chunked_head_close(std::string_view content_type) {
+  return "HTTP/1.1 200 OK\r\nContent-Type: " + std::string(content_type) +
+         "\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+}
+
+// `bytes` as one HTTP chunk.
+std::string chunk(std::string_view bytes) {
+  char size[16];
+  const char* end = std::to_chars(size, size + sizeof size, bytes.size(), 16).ptr;
+  return std::string(size, static_cast<std::size_t>(end - size)) + "\r\n" + std::string(bytes) + "\r\n";
+}
+
+// The server's /stats.
+nlohmann::json stats_of(server_process& server) {
+  const std::string response = exchange(server.port(), "GET /stats HTTP/1.1\r\nConnection: close\r\n\r\n");
+  return nlohmann::json::parse(split_response(response).second);
+}
+
+// /stats once `settled` holds for it, or when the wait limit is reached.
+template <class Settled>
+nlohmann::json settled_stats(server_process& server, Settled settled) {
+  const auto deadline = steady::now() + wait_limit;
+  nlohmann::json stats = stats_of(server);
+  while (!settled(stats) && steady::now() < deadline) {
+    std::this_thread::sleep_for(milliseconds(10));
+    stats = stats_of(server);
+  }
+  return stats;
 }
 
 // The bodies of the complete chunks at the start of a chunked body.
@@ -289,6 +354,116 @@ constexpr std::string_view ndjson_head =
 constexpr std::string_view first_primes =
     "{\"n\":1,\"prime\":2}\n{\"n\":2,\"prime\":3}\n{\"n\":3,\"prime\":5}\n{\"n\":4,\"prime\":7}\n"
     "{\"n\":5,\"prime\":11}\n";
+
+// --- /feed ----------------------------------------------------------------------------
+
+std::int64_t unix_time_ms() {
+  return std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// How /feed frames its rows: each record of a stream between `prefix` and `suffix`, or
+// with no suffix, one array.
+struct feed_format {
+  std::string_view name;
+  std::string_view content_type;
+  std::string_view prefix;
+  std::string_view suffix;
+};
+
+constexpr feed_format feed_formats[] = {
+    {"ndjson", "application/x-ndjson", "", "\n"},
+    {"sse", "text/event-stream", "data: ", "\n\n"},
+    {"json-seq", "application/json-seq", "\x1E", "\n"},
+    {"array", "application/json", "", ""},
+};
+
+// The values of "time_ms" in `text`, in order.
+std::vector<std::int64_t> feed_times(std::string_view text) {
+  constexpr std::string_view key = "\"time_ms\":";
+  std::vector<std::int64_t> times;
+  for (std::size_t at = text.find(key); at != std::string_view::npos; at = text.find(key, at)) {
+    at += key.size();
+    std::int64_t time = 0;
+    REQUIRE(std::from_chars(text.data() + at, text.data() + text.size(), time).ec == std::errc{});
+    times.push_back(time);
+  }
+  return times;
+}
+
+// The chunked body of a /feed response with rows made at `times`: a chunk per row, each
+// sent as it was made, then the last chunk.
+std::string feed_body(const feed_format& format, const std::vector<std::int64_t>& times) {
+  std::string body;
+  for (std::size_t seq = 0; seq != times.size(); ++seq) {
+    const std::string row = "{\"seq\":" + std::to_string(seq) + ",\"time_ms\":" + std::to_string(times[seq]) + "}";
+    if (!format.suffix.empty()) {
+      body += chunk(std::string(format.prefix) + row + std::string(format.suffix));
+    } else {
+      body += chunk((seq == 0 ? "[" : ",") + row + (seq + 1 == times.size() ? "]" : ""));
+    }
+  }
+  return body + "0\r\n\r\n";
+}
+
+// Rows made between `before` and `after`, in order, `interval_ms` or so apart.
+void check_feed_times(const std::vector<std::int64_t>& times, std::int64_t before, std::int64_t after,
+                      std::int64_t interval_ms) {
+  for (std::size_t i = 0; i != times.size(); ++i) {
+    CHECK(times[i] >= before);
+    CHECK(times[i] <= after);
+    if (i == 0) continue;
+    const std::int64_t apart = times[i] - times[i - 1];
+    CHECK_MESSAGE(apart >= interval_ms / 2, apart);
+  }
+}
+
+// --- long-poll -------------------------------------------------------------------------
+
+constexpr std::string_view unknown_session = "unknown or expired session: start again with /longpoll/start\n";
+
+// Starts a long-poll session over /numbers?length=`length`; its key, from an answer
+// checked whole.
+std::string start_session(server_process& server, long long length) {
+  const std::string response = exchange(
+      server.port(), "GET /longpoll/start?length=" + std::to_string(length) + " HTTP/1.1\r\nConnection: close\r\n\r\n");
+  constexpr std::string_view prefix = "{\"session\":\"";
+  const std::string body = split_response(response).second;
+  REQUIRE_MESSAGE((body.starts_with(prefix) && body.size() == prefix.size() + 32 + 2), response);
+  const std::string key = body.substr(prefix.size(), 32);
+  CHECK(key.find_first_not_of("0123456789abcdef") == std::string::npos);
+  CHECK(response ==
+        "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nContent-Length: 46\r\nCache-Control: no-store\r\n"
+        "Location: /longpoll/next?session=" + key + "\r\nConnection: close\r\n\r\n{\"session\":\"" + key + "\"}");
+  return key;
+}
+
+// The answer to /longpoll/next with `piece`.
+std::string piece_response(std::string_view piece, bool done) {
+  return "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: " +
+         std::to_string(piece.size()) + "\r\nCache-Control: no-store\r\nX-Iterjson-Done: " + (done ? "true" : "false") +
+         "\r\n\r\n" + std::string(piece);
+}
+
+// Polls session `key` once on the kept-alive connection `c`; the whole response.
+std::string poll_session(client& c, std::string_view key) {
+  c.send("GET /longpoll/next?session=" + std::string(key) + " HTTP/1.1\r\n\r\n");
+  return read_response(c);
+}
+
+// Polls session `key` until done, checking each answer; the text the pieces make.
+std::string poll_to_end(client& c, std::string_view key) {
+  constexpr std::size_t piece_size = 64 * 1024;
+  std::string text;
+  for (;;) {
+    const std::string response = poll_session(c, key);
+    const std::string piece = split_response(response).second;
+    const bool done = piece.size() < piece_size;  // no test document is a multiple of it
+    CHECK(response == piece_response(piece, done));
+    text += piece;
+    if (done) return text;
+    REQUIRE(text.size() < 64 * 1024 * 1024);
+  }
+}
 
 // The server still answers a new connection.
 void check_still_serving(server_process& server) {
@@ -461,4 +636,164 @@ TEST_CASE("http_server: --oneshot refuses to materialize more than 50 million nu
         "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\nConnection: close\r\n\r\n"
         "[0,1,2,3,4]");
   check_still_serving(server);
+}
+
+TEST_CASE("http_server: /feed?count=3 in each format: a chunk per row as it is made, then the end") {
+  constexpr std::int64_t interval_ms = 50;
+  server_process server({"--feed-interval-ms", std::to_string(interval_ms)});
+  for (const feed_format& format : feed_formats) {
+    CAPTURE(format.name);
+    const std::int64_t before = unix_time_ms();
+    const std::string response = exchange(
+        server.port(), "GET /feed?format=" + std::string(format.name) + "&count=3 HTTP/1.1\r\nConnection: close\r\n\r\n");
+    const std::int64_t after = unix_time_ms();
+    const std::vector<std::int64_t> times = feed_times(response);
+    REQUIRE(times.size() == 3);
+    CHECK(response == chunked_head_close(format.content_type) + feed_body(format, times));
+    check_feed_times(times, before, after, interval_ms);
+  }
+  // ndjson by default; no rows at all; an array that ends at once.
+  const std::string response = exchange(server.port(), "GET /feed?count=2 HTTP/1.1\r\nConnection: close\r\n\r\n");
+  CHECK(response == chunked_head_close("application/x-ndjson") + feed_body(feed_formats[0], feed_times(response)));
+  CHECK(exchange(server.port(), "GET /feed?count=0 HTTP/1.1\r\nConnection: close\r\n\r\n") ==
+        chunked_head_close("application/x-ndjson") + "0\r\n\r\n");
+  CHECK(exchange(server.port(), "GET /feed?count=0&format=array HTTP/1.1\r\nConnection: close\r\n\r\n") ==
+        chunked_head_close("application/json") + "2\r\n[]\r\n0\r\n\r\n");
+  CHECK(exchange(server.port(), "GET /feed?format=xml HTTP/1.1\r\nConnection: close\r\n\r\n") ==
+        text_response("400 Bad Request", "/feed: format must be ndjson, sse, json-seq or array\n", true));
+  CHECK(exchange(server.port(), "GET /feed?count=-1 HTTP/1.1\r\nConnection: close\r\n\r\n") ==
+        text_response("400 Bad Request", "/feed: count must be a number from 0 to 10^12\n", true));
+  // On a kept-alive connection, the next request is answered once the feed ends.
+  {
+    client c(server.port());
+    c.send("GET /feed?count=1 HTTP/1.1\r\n\r\n" + std::string(ping_request));
+    const std::string head = "HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\nTransfer-Encoding: chunked\r\n\r\n";
+    const std::string received = c.read_until(pong);
+    CHECK(received == head + feed_body(feed_formats[0], feed_times(received)) + std::string(pong));
+  }
+  const nlohmann::json stats = stats_of(server);
+  CHECK(stats["feeds_active"] == 0);  // every timer freed
+  CHECK(stats["streams_completed"] == 8);
+  CHECK(stats["streams_failed"] == 0);
+}
+
+TEST_CASE("http_server: a /feed row reaches the client as it is made, before the next one") {
+  server_process server({"--feed-interval-ms", "500"});
+  client c(server.port());
+  const auto requested = steady::now();
+  c.send("GET /feed?count=2 HTTP/1.1\r\nConnection: close\r\n\r\n");
+  const std::string first = c.read_until("}\n");
+  const auto first_at = steady::now();
+  const std::string rest = c.read_to_end();
+  const auto second_at = steady::now();
+  // The first row is made at once, the second 500 ms later.
+  CHECK(first_at - requested < milliseconds(400));
+  CHECK(second_at - first_at > milliseconds(400));
+  const std::vector<std::int64_t> times = feed_times(first + rest);
+  REQUIRE(times.size() == 2);
+  const std::string head = chunked_head_close("application/x-ndjson");
+  CHECK(first == head + chunk("{\"seq\":0,\"time_ms\":" + std::to_string(times[0]) + "}\n"));
+  CHECK(first + rest == head + feed_body(feed_formats[0], times));
+}
+
+TEST_CASE("http_server: a /feed client that leaves ends its stream and frees its timer") {
+  server_process server({"--feed-interval-ms", "20"});
+  {
+    client resetting(server.port());
+    resetting.send("GET /feed HTTP/1.1\r\n\r\n");
+    CHECK(resetting.read_until("}\n").starts_with(ndjson_head));
+    resetting.reset();
+    client closing(server.port());  // closes without a reset, after reading all that came
+    closing.send("GET /feed?format=sse HTTP/1.1\r\n\r\n");
+    CHECK(closing.read_until("}\n\n").find("data: {\"seq\":0,") != std::string::npos);
+    closing.read_available();
+  }
+  const nlohmann::json stats = settled_stats(server, [](const nlohmann::json& s) {
+    return s["streams_failed"] == 2 && s["feeds_active"] == 0;
+  });
+  CHECK(stats["streams_started"] == 2);
+  CHECK(stats["streams_completed"] == 0);
+  CHECK(stats["streams_failed"] == 2);
+  CHECK(stats["feeds_active"] == 0);
+  check_still_serving(server);
+}
+
+TEST_CASE("http_server: /primes takes format=sse, json-seq, ndjson and array") {
+  server_process server;
+  // The head and the first lines of /primes in `format`.
+  const auto first_lines = [&](std::string_view format, std::size_t size) {
+    client c(server.port());
+    c.send("GET /primes?format=" + std::string(format) + " HTTP/1.1\r\nConnection: close\r\n\r\n");
+    std::string received = c.read_until("\r\n\r\n");
+    received += c.read_at_least(16 * 1024);  // a whole block: at least one whole chunk
+    c.reset();
+    const std::size_t body_at = received.find("\r\n\r\n") + 4;
+    return received.substr(0, body_at) + leading_chunks(std::string_view(received).substr(body_at)).substr(0, size);
+  };
+  const std::string two_sse = "data: {\"n\":1,\"prime\":2}\n\ndata: {\"n\":2,\"prime\":3}\n\n";
+  CHECK(first_lines("sse", two_sse.size()) == chunked_head_close("text/event-stream") + two_sse);
+  const std::string two_seq = "\x1E{\"n\":1,\"prime\":2}\n\x1E{\"n\":2,\"prime\":3}\n";
+  CHECK(first_lines("json-seq", two_seq.size()) == chunked_head_close("application/json-seq") + two_seq);
+  const std::string two_lines = "{\"n\":1,\"prime\":2}\n{\"n\":2,\"prime\":3}\n";
+  CHECK(first_lines("ndjson", two_lines.size()) == chunked_head_close("application/x-ndjson") + two_lines);
+  const std::string two_items = "[{\"n\":1,\"prime\":2},{\"n\":2,\"prime\":3},";
+  CHECK(first_lines("array", two_items.size()) == chunked_head_close("application/json") + two_items);
+  CHECK(exchange(server.port(), "GET /primes?format=csv HTTP/1.1\r\nConnection: close\r\n\r\n") ==
+        text_response("400 Bad Request", "/primes: format must be ndjson, sse, json-seq or array\n", true));
+  check_still_serving(server);
+}
+
+TEST_CASE("http_server: long-poll pieces, concatenated, are the document; the last ends the session") {
+  server_process server;
+  const std::string key = start_session(server, 100'000);
+  const std::string other = start_session(server, 0);
+  CHECK(other != key);
+  client c(server.port());
+  // 588,891 bytes: eight pieces of 64 KiB and one of 64,603.
+  CHECK(poll_to_end(c, key) == numbers_text(100'000));
+  CHECK(poll_session(c, key) == text_response("404 Not Found", unknown_session, false));
+  CHECK(poll_session(c, other) == piece_response("[]", true));
+  CHECK(poll_session(c, std::string(32, '0')) == text_response("404 Not Found", unknown_session, false));
+  const std::string missing = "/longpoll/next needs ?session=KEY, the key /longpoll/start gave\n";
+  c.send("GET /longpoll/next HTTP/1.1\r\n\r\n");
+  CHECK(read_response(c) == text_response("400 Bad Request", missing, false));
+  c.send("GET /longpoll/next?session= HTTP/1.1\r\n\r\n");
+  CHECK(read_response(c) == text_response("400 Bad Request", missing, false));
+  c.send("GET /longpoll/start?length=x HTTP/1.1\r\n\r\n");
+  CHECK(read_response(c) ==
+        text_response("400 Bad Request", "/longpoll/start needs ?length=N, N from 0 to 10^12\n", false));
+  CHECK(stats_of(server)["longpoll_sessions"] == 0);
+}
+
+TEST_CASE("http_server: a long-poll session idle past --session-timeout-ms is evicted; polls keep one alive") {
+  server_process server({"--session-timeout-ms", "200"});
+  const std::string idle = start_session(server, 10);
+  const std::string polled = start_session(server, 2'000'000);  // 15 MB: more pieces than polls
+  client c(server.port());
+  std::string text;
+  for (int i = 0; i != 12; ++i) {  // 600 ms, a poll every 50
+    std::this_thread::sleep_for(milliseconds(50));
+    const std::string response = poll_session(c, polled);
+    const std::string piece = split_response(response).second;
+    CHECK(response == piece_response(piece, false));
+    text += piece;
+  }
+  CHECK(stats_of(server)["longpoll_sessions"] == 1);  // the timer evicted the idle one
+  CHECK(poll_session(c, idle) == text_response("404 Not Found", unknown_session, false));
+  text += poll_to_end(c, polled);
+  CHECK(text == numbers_text(2'000'000));
+}
+
+TEST_CASE("http_server: above --max-sessions a start is refused with 503; an ended session frees its place") {
+  server_process server({"--max-sessions", "2"});
+  const std::string first = start_session(server, 3);
+  start_session(server, 3);
+  const std::string refusal =
+      text_response("503 Service Unavailable", "too many long-poll sessions: at most 2 at once; try again later\n", true);
+  CHECK(exchange(server.port(), "GET /longpoll/start?length=3 HTTP/1.1\r\nConnection: close\r\n\r\n") == refusal);
+  client c(server.port());
+  CHECK(poll_session(c, first) == piece_response("[0,1,2]", true));
+  start_session(server, 3);
+  CHECK(exchange(server.port(), "GET /longpoll/start?length=3 HTTP/1.1\r\nConnection: close\r\n\r\n") == refusal);
+  CHECK(stats_of(server)["longpoll_sessions"] == 2);
 }
