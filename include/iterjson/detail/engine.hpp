@@ -227,7 +227,10 @@ class engine {
 
   // Throws encode_error; without exceptions, the engine fails and the caller returns:
   // frames stop at their next item (see writer::stopped) and fill() returns nothing.
+  // Errors come in the order of the text: a key still queued is checked before an error
+  // of its value is raised, as it is when the window held it (to_string).
   [[ITERJSON_DETAIL_NORETURN, gnu::cold]] void fail(encode_errc code, const std::string& reason) {
+    if (code != encode_errc::invalid_utf8) check_queued_utf8();
 #if ITERJSON_DETAIL_EXCEPTIONS
     throw encode_error(reason, current_path(), code);
 #else
@@ -240,6 +243,22 @@ class engine {
     const auto byte = static_cast<unsigned char>(*at);
     fail(encode_errc::invalid_utf8,
          std::string("invalid UTF-8 (byte 0x") + hex[byte >> 4] + hex[byte & 0xF] + ") refused by utf8_policy::error");
+  }
+
+  // Under utf8_policy::error, fails at the first invalid sequence in the queued string
+  // bodies. Only on the way to another error: the text it scans is written later anyway.
+  [[gnu::cold]] void check_queued_utf8() {
+    if (rules_.invalid_utf8 != utf8_policy::error) return;
+    for (std::size_t i = queue_head_; i != queue_tail_; ++i) {
+      const pending_segment& segment = queue_[i];
+      if (segment.kind != pending_segment::kind_type::string_body) continue;
+      const char* const end = segment.data + segment.size;
+      for (const char* p = segment.data; p != end;) {
+        const utf8_sequence sequence = decode_utf8(p, end);
+        if (!sequence.valid) return on_invalid_utf8(p);
+        p += sequence.length;
+      }
+    }
   }
 
   [[nodiscard]] std::error_code error() const noexcept { return error_; }

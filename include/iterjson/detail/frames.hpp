@@ -192,7 +192,8 @@ class sorted_members {
         members_.push_back(std::forward<decltype(m)>(m));
       }
     }
-    std::ranges::sort(members_, [](const stored& a, const stored& b) {
+    // Stable: members with equal keys (duplicates, or NaN and NaN) keep their given order.
+    std::ranges::stable_sort(members_, [](const stored& a, const stored& b) {
       if constexpr (by_address) {
         return key_less(member_key(*a), member_key(*b));
       } else {
