@@ -9,6 +9,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev nlohmann-json3-dev rapidjson-dev
   libuv1-dev libasio-dev libevent-dev
   python3-matplotlib
+  clang-14 libclang-rt-14-dev libsimdjson-dev
 )
 
 missing=()
