@@ -1093,7 +1093,7 @@ inline void check(const value& v, const fuzz_options& o, std::uint64_t seed) {
     // What came out before the error is the start of the text that options without
     // errors write: nothing before the error depends on them.
     fuzz_options relaxed = o;
-    relaxed.opts.nan = iterjson::nan_policy::literal;
+    if (relaxed.opts.nan == iterjson::nan_policy::error) relaxed.opts.nan = iterjson::nan_policy::literal;
     if (relaxed.opts.invalid_utf8 == iterjson::utf8_policy::error) relaxed.opts.invalid_utf8 = iterjson::utf8_policy::replace;
     relaxed.opts.max_depth = std::numeric_limits<std::size_t>::max();
     const outcome whole = encode_to_string(v, relaxed);
