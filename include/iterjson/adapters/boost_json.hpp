@@ -5,6 +5,7 @@
 #include <boost/json/value.hpp>
 
 #include "iterjson/detail/config.hpp"
+#include "iterjson/detail/value_kind.hpp"
 #include "iterjson/traits.hpp"
 
 /// Makes `boost::json::value` encodable; `boost::json::array`, `object` and `string` are
@@ -26,3 +27,6 @@ struct iterjson::variant_traits<boost::json::value> {
     }
   }
 };
+
+template <>
+inline constexpr bool iterjson::detail::trusted_dom_value<boost::json::value> = true;

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "iterjson/detail/config.hpp"
+#include "iterjson/detail/value_kind.hpp"
 #include "iterjson/traits.hpp"
 
 namespace iterjson::detail {
@@ -62,3 +63,12 @@ struct iterjson::variant_traits<
     }
   }
 };
+
+template <template <typename, typename, typename...> class ObjectType,
+          template <typename, typename...> class ArrayType, class StringType, class BooleanType,
+          class NumberIntegerType, class NumberUnsignedType, class NumberFloatType,
+          template <typename> class AllocatorType,
+          template <typename, typename = void> class JSONSerializer, class BinaryType>
+inline constexpr bool iterjson::detail::trusted_dom_value<
+    nlohmann::basic_json<ObjectType, ArrayType, StringType, BooleanType, NumberIntegerType, NumberUnsignedType,
+                         NumberFloatType, AllocatorType, JSONSerializer, BinaryType>> = true;

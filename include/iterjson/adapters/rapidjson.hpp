@@ -9,6 +9,7 @@
 #include <rapidjson/document.h>
 
 #include "iterjson/detail/config.hpp"
+#include "iterjson/detail/value_kind.hpp"
 #include "iterjson/traits.hpp"
 
 namespace iterjson::detail {
@@ -74,6 +75,12 @@ class rapidjson_members : public std::ranges::view_base {
 
 }  // namespace iterjson::detail
 
+// Its iterators point into the document, not into the view, and run no user code.
+template <class Value>
+inline constexpr bool std::ranges::enable_borrowed_range<iterjson::detail::rapidjson_members<Value>> = true;
+template <class Value>
+inline constexpr bool iterjson::detail::trusted_dom_range<iterjson::detail::rapidjson_members<Value>> = true;
+
 /// Makes RapidJSON's `GenericValue` encodable (`rapidjson::Value` and every other
 /// allocator), for UTF-8 values. Objects keep their member order unless
 /// `options::sort_keys` is set; strings are written by their stored length, NUL bytes
@@ -112,3 +119,6 @@ struct iterjson::variant_traits<rapidjson::GenericValue<Encoding, Allocator>> {
 template <class Encoding, class Allocator, class StackAllocator>
 struct iterjson::variant_traits<rapidjson::GenericDocument<Encoding, Allocator, StackAllocator>>
     : iterjson::variant_traits<rapidjson::GenericValue<Encoding, Allocator>> {};
+
+template <class Encoding, class Allocator>
+inline constexpr bool iterjson::detail::trusted_dom_value<rapidjson::GenericValue<Encoding, Allocator>> = true;

@@ -43,12 +43,19 @@ inline constexpr auto byte_values = [] {
   return bytes;
 }();
 
-// A separator: most are one or two bytes, written as one fixed-size copy of `head`.
+// A separator: most are one or two bytes, written as one fixed-size store of `head`.
 struct separator {
-  explicit separator(std::string_view given) : text(given) { given.copy(head.data(), head.size()); }
-  [[nodiscard]] bool short_enough() const noexcept { return text.size() <= head.size(); }
+  static constexpr std::uint8_t long_size = 0xFF;  // short_size of a separator past 8 bytes
+
+  explicit separator(std::string_view given)
+      : text(given), short_size(given.size() <= sizeof head ? static_cast<std::uint8_t>(given.size()) : long_size) {
+    char padded[sizeof head]{};
+    given.copy(padded, sizeof padded);
+    std::memcpy(&head, padded, sizeof head);
+  }
   std::string text;
-  std::array<char, 8> head{};  // the first bytes, padded
+  std::uint64_t head = 0;    // the first bytes, padded, in memory order
+  std::uint8_t short_size;   // text.size(), or long_size
 };
 
 // How far a string body got in a window.
@@ -112,6 +119,8 @@ class engine {
         chunk_size_(opts.chunk_size),
         max_depth_(opts.max_depth),
         rules_{opts.ensure_ascii, opts.invalid_utf8},
+        mode_(rules_.mode()),
+        inline_containers_(opts.invalid_utf8 != utf8_policy::error),
         nan_(opts.nan),
         indent_char_(opts.indent_char),
         indenting_(opts.indent >= 0),
@@ -424,6 +433,11 @@ class engine {
   const std::size_t chunk_size_;
   const std::size_t max_depth_;
   const string_rules rules_;
+  const scan_mode mode_;
+  // Containers of scalars may be written without a frame (frames.hpp): unless a string
+  // may fail, for an error's path names the frames. (A non-finite number, which may
+  // fail too, is handed to a frame whatever the policy.)
+  const bool inline_containers_;
   const nan_policy nan_;
   const char indent_char_;
   const bool indenting_;

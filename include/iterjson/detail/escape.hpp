@@ -172,8 +172,8 @@ ITERJSON_DETAIL_INLINE bool copy_clean_tail_by_words(char* out, const char* p, s
   return true;
 }
 
-// As copy_clean_tail_by_words; with SSE2, the two overlapping words of a string of 8 to
-// 15 bytes (most keys) are checked in one vector.
+// As copy_clean_tail_by_words; with SSE2, the two overlapping words of a string of 2 to
+// 15 bytes (most keys) are checked in one vector, only the lanes loaded counting.
 template <scan_mode Mode>
 ITERJSON_DETAIL_INLINE bool copy_clean_tail(char* out, const char* p, std::size_t size) noexcept {
 #ifdef ITERJSON_DETAIL_SSE2
@@ -183,6 +183,28 @@ ITERJSON_DETAIL_INLINE bool copy_clean_tail(char* out, const char* p, std::size_
     if (vector_stops<Mode>(_mm_unpacklo_epi64(head, tail)) != 0) return false;
     _mm_storel_epi64(reinterpret_cast<__m128i*>(out), head);
     _mm_storel_epi64(reinterpret_cast<__m128i*>(out + size - 8), tail);
+    return true;
+  }
+  if (size >= 4) {
+    std::uint32_t head;
+    std::uint32_t tail;
+    std::memcpy(&head, p, 4);
+    std::memcpy(&tail, p + size - 4, 4);
+    const __m128i both = _mm_unpacklo_epi32(_mm_cvtsi32_si128(static_cast<int>(head)), _mm_cvtsi32_si128(static_cast<int>(tail)));
+    if ((vector_stops<Mode>(both) & 0xFF) != 0) return false;
+    std::memcpy(out, &head, 4);
+    std::memcpy(out + size - 4, &tail, 4);
+    return true;
+  }
+  if (size >= 2) {
+    std::uint16_t head;
+    std::uint16_t tail;
+    std::memcpy(&head, p, 2);
+    std::memcpy(&tail, p + size - 2, 2);
+    const auto both = static_cast<int>(static_cast<std::uint32_t>(head) | static_cast<std::uint32_t>(tail) << 16);
+    if ((vector_stops<Mode>(_mm_cvtsi32_si128(both)) & 0xF) != 0) return false;
+    std::memcpy(out, &head, 2);
+    std::memcpy(out + size - 2, &tail, 2);
     return true;
   }
 #endif

@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <ranges>
+#include <span>
 #include <string_view>
 #include <tuple>
 #include <type_traits>
@@ -49,6 +50,17 @@ concept has_variant_traits = requires { sizeof(variant_traits<T>); };
 
 template <class T>
 concept has_struct_fields = requires { struct_fields<T>::members; };
+
+// A DOM adapter's value type (adapters/*.hpp): its variant_traits::visit runs no user
+// code and throws nothing, so a container of them may be written inline (frames.hpp).
+template <class T>
+inline constexpr bool trusted_dom_value = false;
+
+// A DOM adapter's view of an array or object, iterated without user code.
+template <class T>
+inline constexpr bool trusted_dom_range = false;
+template <class T, std::size_t Extent>
+inline constexpr bool trusted_dom_range<std::span<T, Extent>> = trusted_dom_value<std::remove_cv_t<T>>;
 
 template <class T>
 concept null_type = std::same_as<T, std::nullptr_t> || std::same_as<T, std::monostate>;

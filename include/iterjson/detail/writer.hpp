@@ -23,31 +23,51 @@ namespace iterjson::detail {
 // members, which the compiler keeps in registers: a byte written through a `char*` may
 // alias anything reachable, so writing through the engine itself would reload the
 // position after every byte. The position goes back to the engine when a child frame
-// steps and when the writer ends.
+// steps and when the writer ends. For the same reason it keeps its own copies of what
+// it reads at every item (the separators, the scan mode), and tracks the frames it
+// pushed rather than reading the engine's top frame after each item.
 //
 // The writers never fail for lack of room: what does not fit is queued in the engine,
 // in order, and written first next time. A frame checks `stopped()` after each item.
 class writer {
  public:
   explicit writer(engine& e) noexcept
-      : engine_(e), pos_(e.pos_), end_(e.end_), mode_(e.rules_.mode()), indenting_(e.indenting_) {}
+      : engine_(e),
+        pos_(e.pos_),
+        end_(e.end_),
+        item_separator_(e.item_separator_.head),
+        key_separator_(e.key_separator_.head),
+        item_separator_size_(e.item_separator_.short_size),
+        key_separator_size_(e.key_separator_.short_size),
+        mode_(e.mode_),
+        indenting_(e.indenting_) {}
   writer(const writer&) = delete;
   writer& operator=(const writer&) = delete;
   ~writer() { engine_.pos_ = pos_; }
 
   // --- frames --------------------------------------------------------------------------
 
-  // A frame must return from its step: the window is full, or it pushed a child.
-  [[nodiscard]] ITERJSON_DETAIL_INLINE bool stopped(const frame& f) const noexcept {
-    return pos_ == end_ || engine_.top() != &f || failed();
+  // A frame must return from its step: the window is full, or it pushed a child that
+  // is still open. Every push of a step goes through its writer, which so knows
+  // without reading the stack whether the frame stepping is still on top.
+  [[nodiscard]] ITERJSON_DETAIL_INLINE bool stopped(const frame&) const noexcept {
+    return pos_ == end_ || child_open_ || failed();
   }
+
+  // The window is full: a container written inline hands over to a frame.
+  [[nodiscard]] ITERJSON_DETAIL_INLINE bool full() const noexcept { return pos_ == end_; }
+
+  // Whether containers of scalars may be written inline, without a frame (see engine).
+  [[nodiscard]] ITERJSON_DETAIL_INLINE bool may_write_inline() const noexcept { return engine_.inline_containers_; }
 
   // Without exceptions, an error returns to the frame, which stops; with them, never.
   [[nodiscard]] ITERJSON_DETAIL_INLINE bool failed() const noexcept { return !ITERJSON_DETAIL_EXCEPTIONS && engine_.failed_; }
 
   template <class F, class... Args>
   ITERJSON_DETAIL_INLINE F& push(Args&&... args) {
-    return engine_.push<F>(std::forward<Args>(args)...);
+    F& pushed = engine_.push<F>(std::forward<Args>(args)...);
+    child_open_ = true;
+    return pushed;
   }
 
   // Pushes a frame and, within a fixed budget of C++ calls, runs its first step at once,
@@ -56,12 +76,15 @@ class writer {
   template <class F, class... Args>
   ITERJSON_DETAIL_INLINE void push_and_step(Args&&... args) {
     F& pushed = engine_.push<F>(std::forward<Args>(args)...);
+    child_open_ = true;
     if (pos_ == end_ || engine_.descent_ == engine::max_descent) return;
     engine_.pos_ = pos_;
     ++engine_.descent_;
+    frame* const below = pushed.below;
     pushed.step(engine_);
     --engine_.descent_;
     pos_ = engine_.pos_;
+    child_open_ = engine_.top() != below;
   }
 
   // The frame on top is complete; it goes.
@@ -103,11 +126,13 @@ class writer {
   }
 
   ITERJSON_DETAIL_INLINE void begin_item(bool first) {
-    if (!first) put_separator(engine_.item_separator_);
+    if (!first) put_separator(item_separator_, item_separator_size_, engine_.item_separator_);
     if (indenting_) put_newline_indent();
   }
 
-  ITERJSON_DETAIL_INLINE void put_key_separator() { put_separator(engine_.key_separator_); }
+  ITERJSON_DETAIL_INLINE void put_key_separator() {
+    put_separator(key_separator_, key_separator_size_, engine_.key_separator_);
+  }
 
   // Text that is JSON already and outlives the encoder, such as a struct's key.
   ITERJSON_DETAIL_INLINE void put_json_text(std::string_view text) { put_stable(text); }
@@ -139,6 +164,15 @@ class writer {
   }
 
   ITERJSON_DETAIL_INLINE void put_string(std::string_view text) {
+    // A short string that no mode escapes, printable ASCII (most keys), needs no
+    // dispatch on the mode: ensure_ascii's scan stops at a superset of the others' bytes.
+    if (text.size() < block_size && room() >= 2 + block_size &&
+        copy_clean_tail<scan_mode::ascii>(pos_ + 1, text.data(), text.size())) {
+      *pos_ = '"';
+      pos_[1 + text.size()] = '"';
+      pos_ += 2 + text.size();
+      return;
+    }
     with_scan_mode(mode_, [&](auto mode) ITERJSON_DETAIL_INLINE_LAMBDA { put_string_as<decltype(mode)::value>(text); });
   }
 
@@ -190,10 +224,11 @@ class writer {
     if (fits != size) engine_.enqueue_transient(text + fits, size - fits);
   }
 
-  ITERJSON_DETAIL_INLINE void put_separator(const separator& s) {
-    if (s.short_enough() && room() >= s.head.size()) {
-      std::memcpy(pos_, s.head.data(), s.head.size());
-      pos_ += s.text.size();
+  // `head` and `size` are the writer's copies of the separator's.
+  ITERJSON_DETAIL_INLINE void put_separator(std::uint64_t head, std::uint8_t size, const separator& s) {
+    if (size != separator::long_size && room() >= sizeof head) {
+      std::memcpy(pos_, &head, sizeof head);
+      pos_ += size;
     } else {
       put_stable(s.text);
     }
@@ -216,8 +251,9 @@ class writer {
     if (room() >= 2 + escape_slack + max_escape_ratio * text.size()) {  // the common case
       *pos_ = '"';
       char* out = pos_ + 1;
-      if (text.size() < block_size && copy_clean_tail<Mode>(out, text.data(), text.size())) {
-        out += text.size();  // a short string with nothing to escape: most keys
+      // A short string with bytes from 0x7F that this mode copies (put_string took the others).
+      if (Mode == scan_mode::blind && text.size() < block_size && copy_clean_tail<Mode>(out, text.data(), text.size())) {
+        out += text.size();
       } else {
         const escaped_string escaped = escape_string<Mode>(out, text.data(), end, end, engine_.rules_);
         if (escaped.invalid_at != nullptr) engine_.on_invalid_utf8(escaped.invalid_at);
@@ -256,8 +292,13 @@ class writer {
   engine& engine_;
   char* pos_;
   char* const end_;
+  const std::uint64_t item_separator_;
+  const std::uint64_t key_separator_;
+  const std::uint8_t item_separator_size_;
+  const std::uint8_t key_separator_size_;
   const scan_mode mode_;
   const bool indenting_;
+  bool child_open_ = false;  // a frame this writer pushed is still on the stack
 };
 
 }  // namespace iterjson::detail
