@@ -2,7 +2,7 @@
 // event loop: the demo of iterjson's driver and libuv adapter.
 //
 //   http_server [--port P] [--oneshot] [--feed-interval-ms MS] [--session-timeout-ms MS]
-//               [--max-sessions N]
+//               [--max-sessions N] [--idle-timeout-ms MS]
 //
 //   GET /numbers?length=N  the array [0,1,...,N-1] from a lazy range, never materialized,
 //                          in HTTP chunks of 16 KiB; N at most 10^12
@@ -25,7 +25,8 @@
 //   GET /ping              pong
 //   GET /stats             the server's own figures as JSON: the longest stall of its
 //                          loop since the last /stats, streams served, feeds and long-poll
-//                          sessions alive, memory
+//                          sessions alive, connections open and cut for idling, the bytes
+//                          the stream drivers hold, memory
 //
 // --port 0 picks a free port; the server prints `listening on 127.0.0.1:PORT` when ready.
 // --oneshot is the blocking baseline: /numbers is serialized whole with to_string, then
@@ -38,7 +39,24 @@
 // half-closes after its requests still gets every answer. HTTP/1.0 requests are answered
 // with Connection: close, and a streamed body, which HTTP/1.0 cannot chunk, ends where
 // the connection does. A response cut short ends with a reset connection, so that it
-// cannot pass for complete. SIGINT and SIGTERM stop the server cleanly.
+// cannot pass for complete. A request head, blank line included, is at most 16 KiB (431
+// above), and one with a NUL byte is malformed (400). SIGINT and SIGTERM stop the server
+// cleanly.
+//
+// --idle-timeout-ms (60000) cuts a connection on which nothing moved for that long while
+// it waited on its client: no request byte came while the server waited for a request,
+// or no write of a response completed while bytes of it waited for the client to take
+// them. A stream under way is cut with a reset, and counts as failed. A stream that waits
+// for its own source with everything written, /feed between rows, waits on the server,
+// not the client, so it is never idle however long --feed-interval-ms is; a client that
+// falls behind it is. A write completes once all its bytes reached the kernel, at most the
+// driver's 64 KiB high-water mark, so a client must also take about 64 KiB per timeout,
+// 1 KiB/s by default. A client that trickles a request head byte by byte keeps its
+// connection, up to the 16 KiB head limit. Long-poll sessions outlive their connections:
+// the default is twice --session-timeout-ms, so a client that polls often enough to keep
+// its session keeps its connection too. The connections are checked by one timer, four
+// times per timeout: one is cut between one and one and a quarter timeouts after its
+// last movement.
 
 #include <sys/socket.h>
 #include <uv.h>
@@ -58,8 +76,10 @@
 #include <optional>
 #include <random>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -162,6 +182,9 @@ struct server_stats {
   std::uint64_t peak_rss_kib = 0;
   std::uint64_t feeds_active = 0;  // /feed timers not yet freed
   std::uint64_t longpoll_sessions = 0;
+  std::uint64_t connections = 0;        // open now, the one asking included
+  std::uint64_t idle_cut = 0;           // connections cut by --idle-timeout-ms
+  std::uint64_t stream_bytes_held = 0;  // by all stream drivers now, each at most its high-water mark
 };
 
 }  // namespace
@@ -170,7 +193,7 @@ ITERJSON_FIELDS(prime_lines::line, n, prime);
 ITERJSON_FIELDS(feed_row, seq, time_ms);
 ITERJSON_FIELDS(session_created, session);
 ITERJSON_FIELDS(server_stats, max_loop_stall_us, streams_started, streams_completed, streams_failed, rss_kib,
-                peak_rss_kib, feeds_active, longpoll_sessions);
+                peak_rss_kib, feeds_active, longpoll_sessions, connections, idle_cut, stream_bytes_held);
 
 namespace {
 
@@ -407,8 +430,11 @@ bool equal_ignoring_case(std::string_view a, std::string_view b) {
   return true;
 }
 
-// Parses a request head (up to and without the blank line); nothing if malformed.
+// Parses a request head (up to and without the blank line); nothing if malformed. A NUL
+// byte makes it malformed wherever it is: RFC 9112 (section 5.5) lets a server reject one
+// in a field value, and in a request line it has no place at all.
 std::optional<request> parse_request(std::string_view head) {
+  if (head.find('\0') != std::string_view::npos) return std::nullopt;
   request r;
   const std::size_t line_end = head.find("\r\n");
   const std::string_view line = head.substr(0, line_end);
@@ -514,6 +540,7 @@ struct settings {
   std::uint64_t feed_interval_ms = 100;
   std::uint64_t session_timeout_ms = 30'000;
   std::size_t max_sessions = 1000;
+  std::uint64_t idle_timeout_ms = 60'000;
 };
 
 class server;
@@ -526,6 +553,8 @@ class connection {
 
   void accept(uv_stream_t* listener);
   void close() noexcept;
+  void sweep_idle(std::uint64_t now, std::uint64_t timeout_ms) noexcept;
+  [[nodiscard]] std::size_t stream_bytes_held() const noexcept;
 
  private:
   static void on_alloc(uv_handle_t* handle, std::size_t, uv_buf_t* buffer);
@@ -547,7 +576,7 @@ class connection {
   }
   void on_exception(const char* what) noexcept;
 
-  void take(ssize_t nread);
+  void take(ssize_t nread, const char* bytes);
   void set_reading(bool on);
   void answer_next();
   void begin_response();
@@ -564,18 +593,26 @@ class connection {
   void send_raw(std::string head, std::string body, bool keep_alive);
   void response_done(bool keep_alive);
   void abort() noexcept;
+  [[nodiscard]] std::uint64_t bytes_moved() const noexcept;
+  [[nodiscard]] bool waiting_on_client() const noexcept;
+  void cut_idle();
 
   server& server_;
   uv_tcp_t tcp_{};
   // Made for the first streamed response, chunked unless that one is for HTTP/1.0.
   std::unique_ptr<iterjson::libuv_stream> stream_;
   std::string received_;
-  char read_buffer_[64 * 1024];
   bool reading_ = false;
   bool peer_ended_ = false;  // the client closed its side: it sends no more requests
   bool responding_ = false;
   bool response_sent_ = false;  // bytes of the response under way were handed to libuv
   bool closing_ = false;
+  std::uint64_t bytes_read_ = 0;
+  std::uint64_t raw_bytes_written_ = 0;  // of the responses written whole, once written
+  // What the idle sweep saw last: bytes_moved(), and since when (loop time) it has not
+  // changed while the connection waited on its client.
+  std::uint64_t moved_at_sweep_ = 0;
+  std::uint64_t quiet_since_ms_ = 0;
 
   // A response written whole, not streamed: kept until libuv has written it.
   struct raw_write {
@@ -593,6 +630,7 @@ class server {
       : loop_(loop),
         oneshot_(s.oneshot),
         feed_interval_ms_(s.feed_interval_ms),
+        idle_timeout_ms_(s.idle_timeout_ms),
         sessions_(loop, s.session_timeout_ms, s.max_sessions) {}
 
   int listen(int port) {
@@ -615,6 +653,10 @@ class server {
     stall_timer_.data = this;
     last_tick_ = uv_hrtime();
     uv_timer_start(&stall_timer_, &on_stall_tick, 1, 1);
+    uv_timer_init(loop_, &idle_timer_);
+    idle_timer_.data = this;
+    const std::uint64_t sweep_period = std::max<std::uint64_t>(idle_timeout_ms_ / 4, 1);
+    uv_timer_start(&idle_timer_, &on_idle_sweep, sweep_period, sweep_period);
     for (uv_signal_t* signal : {&sigint_, &sigterm_}) {
       uv_signal_init(loop_, signal);
       signal->data = this;
@@ -629,11 +671,17 @@ class server {
   [[nodiscard]] std::uint64_t feed_interval_ms() const { return feed_interval_ms_; }
   server_stats& stats() { return stats_; }
   session_store& sessions() { return sessions_; }
+  // Where every connection reads into: each copies what it read out at once, so one
+  // buffer serves them all, and a connection costs no 64 KiB of its own.
+  [[nodiscard]] std::span<char> read_buffer() noexcept { return read_buffer_; }
 
   // The figures of /stats; the stall maximum starts again.
   std::string stats_json() {
     read_memory(stats_);
     stats_.longpoll_sessions = sessions_.size();
+    stats_.connections = connections_.size();
+    stats_.stream_bytes_held = 0;
+    for (const connection* c : connections_) stats_.stream_bytes_held += c->stream_bytes_held();
     std::string json = iterjson::to_string(stats_);
     stats_.max_loop_stall_us = 0;
     return json;
@@ -666,11 +714,21 @@ class server {
     self.last_tick_ = now;
   }
 
+  static void on_idle_sweep(uv_timer_t* timer) {
+    auto& self = *static_cast<server*>(timer->data);
+    const std::uint64_t now = uv_now(self.loop_);
+    for (auto next = self.connections_.begin(); next != self.connections_.end();) {
+      connection* c = *next++;  // one that is cut forgets itself, before the next is reached
+      c->sweep_idle(now, self.idle_timeout_ms_);
+    }
+  }
+
   static void on_signal(uv_signal_t* signal, int) {
     auto& self = *static_cast<server*>(signal->data);
     while (!self.connections_.empty()) (*self.connections_.begin())->close();  // each forgets itself
     for (uv_handle_t* handle : {reinterpret_cast<uv_handle_t*>(&self.listener_),
                                 reinterpret_cast<uv_handle_t*>(&self.stall_timer_),
+                                reinterpret_cast<uv_handle_t*>(&self.idle_timer_),
                                 reinterpret_cast<uv_handle_t*>(&self.sigint_),
                                 reinterpret_cast<uv_handle_t*>(&self.sigterm_)}) {
       uv_close(handle, nullptr);
@@ -681,20 +739,24 @@ class server {
   uv_loop_t* loop_;
   bool oneshot_;
   std::uint64_t feed_interval_ms_;
+  std::uint64_t idle_timeout_ms_;
   session_store sessions_;
   uv_tcp_t listener_{};
   uv_timer_t stall_timer_{};
+  uv_timer_t idle_timer_{};
   uv_signal_t sigint_{};
   uv_signal_t sigterm_{};
   std::uint64_t last_tick_ = 0;
   server_stats stats_;
   std::set<connection*> connections_;
+  std::vector<char> read_buffer_ = std::vector<char>(64 * 1024);
 };
 
 void connection::accept(uv_stream_t* listener) {
   uv_tcp_init(server_.loop(), &tcp_);
   tcp_.data = this;
   if (uv_accept(listener, reinterpret_cast<uv_stream_t*>(&tcp_)) != 0) return close();
+  quiet_since_ms_ = uv_now(server_.loop());
   set_reading(true);
 }
 
@@ -717,6 +779,45 @@ void connection::abort() noexcept {
   close();
 }
 
+// Whether bytes moved is sampled at each sweep, so a connection is cut no sooner than
+// `timeout_ms` after its last movement, and at most a sweep period later.
+void connection::sweep_idle(std::uint64_t now, std::uint64_t timeout_ms) noexcept {
+  const std::uint64_t moved = bytes_moved();
+  if (moved != moved_at_sweep_ || !waiting_on_client()) {
+    moved_at_sweep_ = moved;
+    quiet_since_ms_ = now;
+  } else if (now - quiet_since_ms_ >= timeout_ms) {
+    guarded([&] { cut_idle(); });
+  }
+}
+
+std::size_t connection::stream_bytes_held() const noexcept {
+  return stream_ ? stream_->driver().stats().bytes_held : 0;
+}
+
+// Request bytes read, and response bytes whose write completed.
+std::uint64_t connection::bytes_moved() const noexcept {
+  return bytes_read_ + raw_bytes_written_ + (stream_ ? stream_->driver().stats().bytes_written : 0);
+}
+
+// Waiting for a request, or with response bytes in libuv's queue that the kernel has no
+// room for until the client reads. A stream that waits for its source with nothing
+// queued, or one being produced, waits on the server.
+bool connection::waiting_on_client() const noexcept {
+  return !responding_ || uv_stream_get_write_queue_size(reinterpret_cast<const uv_stream_t*>(&tcp_)) != 0;
+}
+
+// A stream under way fails with timed_out, and its end aborts the connection; a response
+// written whole is cut with a reset too; between requests the connection just closes.
+void connection::cut_idle() {
+  ++server_.stats().idle_cut;
+  if (stream_ && stream_->driver().active()) {
+    return stream_->driver().on_peer_error(std::make_error_code(std::errc::timed_out));
+  }
+  if (responding_) return abort();
+  close();
+}
+
 void connection::on_exception(const char* what) noexcept {
   std::fprintf(stderr, "http_server: %s\n", what);
   if (closing_) return;
@@ -729,16 +830,16 @@ void connection::on_exception(const char* what) noexcept {
 }
 
 void connection::on_alloc(uv_handle_t* handle, std::size_t, uv_buf_t* buffer) {
-  auto& self = *static_cast<connection*>(handle->data);
-  *buffer = uv_buf_init(self.read_buffer_, sizeof self.read_buffer_);
+  const std::span<char> shared = static_cast<connection*>(handle->data)->server_.read_buffer();
+  *buffer = uv_buf_init(shared.data(), static_cast<unsigned>(shared.size()));
 }
 
-void connection::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t*) {
+void connection::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buffer) {
   auto& self = *static_cast<connection*>(stream->data);
-  self.guarded([&] { self.take(nread); });
+  self.guarded([&] { self.take(nread, buffer->base); });
 }
 
-void connection::take(ssize_t nread) {
+void connection::take(ssize_t nread, const char* bytes) {
   if (nread == UV_EOF) {  // a half-close: the requests received are still answered
     peer_ended_ = true;
     set_reading(false);
@@ -751,7 +852,8 @@ void connection::take(ssize_t nread) {
     }
     return close();
   }
-  received_.append(read_buffer_, static_cast<std::size_t>(nread));
+  bytes_read_ += static_cast<std::uint64_t>(nread);
+  received_.append(bytes, static_cast<std::size_t>(nread));
   if (!responding_) answer_next();
 }
 
@@ -770,11 +872,13 @@ void connection::set_reading(bool on) {
 // client sends no more.
 void connection::answer_next() {
   const std::size_t head_end = received_.find("\r\n\r\n");
+  // The limit holds however the head arrived: whole in one read, or still coming.
+  const std::size_t head_size = head_end == std::string::npos ? received_.size() : head_end + 4;
+  if (head_size > max_request_head) {
+    begin_response();
+    return send_raw(response_head("431 Request Header Fields Too Large", "text/plain", false, 0), {}, false);
+  }
   if (head_end == std::string::npos) {
-    if (received_.size() > max_request_head) {
-      begin_response();
-      return send_raw(response_head("431 Request Header Fields Too Large", "text/plain", false, 0), {}, false);
-    }
     if (peer_ended_) return close();
     return set_reading(true);
   }
@@ -945,6 +1049,7 @@ void connection::on_raw_written(uv_write_t* request, int status) {
   const std::unique_ptr<raw_write> write(static_cast<raw_write*>(request->data));
   connection& self = *write->owner;
   if (status < 0) return self.close();
+  self.raw_bytes_written_ += write->head.size() + write->body.size();
   self.guarded([&] { self.response_done(write->keep_alive); });
 }
 
@@ -957,7 +1062,7 @@ void connection::response_done(bool keep_alive) {
 [[noreturn]] void usage(const std::string& problem) {
   std::fprintf(stderr,
                "http_server: %s\nusage: http_server [--port P] [--oneshot] [--feed-interval-ms MS] "
-               "[--session-timeout-ms MS] [--max-sessions N]\n",
+               "[--session-timeout-ms MS] [--max-sessions N] [--idle-timeout-ms MS]\n",
                problem.c_str());
   std::exit(2);
 }
@@ -990,6 +1095,8 @@ settings parse_arguments(int argc, char** argv) {
       s.session_timeout_ms = flag_number(argc, argv, i, 1, day_ms);
     } else if (flag == "--max-sessions") {
       s.max_sessions = static_cast<std::size_t>(flag_number(argc, argv, i, 0, 1'000'000));
+    } else if (flag == "--idle-timeout-ms") {
+      s.idle_timeout_ms = flag_number(argc, argv, i, 1, day_ms);
     } else {
       usage("unknown argument " + std::string(flag));
     }

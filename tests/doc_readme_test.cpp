@@ -149,10 +149,14 @@ TEST_CASE("README: streaming from an event loop") {
 }
 #endif
 
-TEST_CASE("README: NDJSON") {
+TEST_CASE("README: streams of values") {
   std::vector<std::map<std::string, int>> events{{{"id", 1}}, {{"id", 2}}};
   std::string lines = iterjson::to_string(iterjson::ndjson(events));  // {"id":1}\n{"id":2}\n
+  std::string sequence = iterjson::to_string(iterjson::json_seq(events));  // \x1E{"id":1}\n\x1E{"id":2}\n
+  std::string messages = iterjson::to_string(iterjson::server_sent_events(events));  // data: {"id":1}\n\n...
   CHECK(lines == "{\"id\":1}\n{\"id\":2}\n");
+  CHECK(sequence == "\x1E{\"id\":1}\n\x1E{\"id\":2}\n");
+  CHECK(messages == "data: {\"id\":1}\n\ndata: {\"id\":2}\n\n");
 }
 
 TEST_CASE("README: errors") {
