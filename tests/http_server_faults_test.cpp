@@ -218,6 +218,11 @@ constexpr bool sanitized = false;
 constexpr bool sanitized = false;
 #endif
 
+// Under AddressSanitizer the server's RSS counts the shadow memory and the quarantine of
+// freed blocks, so it says nothing of what the server holds: the RSS bounds are checked in
+// the plain builds only, and the driver's own exact counts in every build.
+constexpr bool rss_is_meaningful = !sanitized;
+
 }  // namespace
 
 TEST_CASE("http_server faults: a client that resets mid-stream fails its stream, and the server frees its fd") {
@@ -290,7 +295,7 @@ TEST_CASE("http_server faults: a client that never reads holds 64 KiB of the ser
   // 64 KiB less a block held, and nothing moved for the 500 ms of the timeout.
   CHECK(stalled.most_held > driver_high_water - 16 * 1024);
   CHECK(stalled.until_cut >= milliseconds(500));
-  CHECK(server.peak_rss_kib() - peak_before < stalled_rss_growth_kib);
+  if constexpr (rss_is_meaningful) CHECK(server.peak_rss_kib() - peak_before < stalled_rss_growth_kib);
   CHECK(settled_fds(server, baseline) == baseline);  // freed while the client still holds its end
   check_cut_with_reset(c, stalled.read);
   check_recovered(server, baseline);
@@ -310,7 +315,7 @@ TEST_CASE("http_server faults: a client that reads a byte a second holds 64 KiB 
   CHECK(stalled.until_cut >= milliseconds(1000));
   CHECK(!stalled.read.empty());
   CHECK(stalled.read == chunked_json_head.substr(0, stalled.read.size()));
-  CHECK(server.peak_rss_kib() - peak_before < stalled_rss_growth_kib);
+  if constexpr (rss_is_meaningful) CHECK(server.peak_rss_kib() - peak_before < stalled_rss_growth_kib);
   CHECK(settled_fds(server, baseline) == baseline);
   check_cut_with_reset(c, stalled.read);
   check_recovered(server, baseline);
@@ -591,5 +596,6 @@ TEST_CASE("http_server faults: 1000 slow clients on large streams: /ping answers
   // (the server reads every connection into one buffer). 80 MiB for a thousand, on top of
   // the idle server.
   const std::uint64_t rss_bound_kib = peak_before + client_count * (64 + 16);
-  CHECK_MESSAGE(peak_rss <= rss_bound_kib, "peak RSS " << peak_rss << " KiB, bound " << rss_bound_kib << " KiB");
+  if constexpr (rss_is_meaningful)
+    CHECK_MESSAGE(peak_rss <= rss_bound_kib, "peak RSS " << peak_rss << " KiB, bound " << rss_bound_kib << " KiB");
 }
