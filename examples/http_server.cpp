@@ -94,73 +94,40 @@ namespace {
 
 // --- what is served ------------------------------------------------------------------
 
-// The primes, in order, without end: each computed when the encoder asks for the next
-// line, by trial division. Only the divisors that takes are kept, the primes up to the
-// square root of the candidate: memory grows with the root of the last prime written,
-// not with the stream.
-class prime_lines {
- public:
-  struct line {
-    std::uint64_t n;
-    std::uint64_t prime;
-  };
-
-  class iterator {
-   public:
-    using value_type = line;
-    using difference_type = std::ptrdiff_t;
-    iterator() = default;
-    explicit iterator(prime_lines* lines) : lines_(lines) {}
-    line operator*() const { return {lines_->count_, lines_->prime_}; }
-    iterator& operator++() {
-      lines_->find_next();
-      return *this;
-    }
-    void operator++(int) { ++*this; }
-    bool operator==(std::unreachable_sentinel_t) const { return false; }
-
-   private:
-    prime_lines* lines_ = nullptr;
-  };
-
-  iterator begin() { return iterator(this); }
-  std::unreachable_sentinel_t end() const { return {}; }
-
- private:
-  void find_next() {
-    do {
-      ++prime_;
-    } while (!is_prime(prime_));
-    ++count_;
-  }
-
-  bool is_prime(std::uint64_t candidate) {
-    while (divisors_.back() * divisors_.back() < candidate) add_divisor();
-    return !has_divisor(candidate);
-  }
-
-  // The prime after the largest divisor. It is below twice that divisor (Bertrand's
-  // postulate), so the divisors it is tried with are all there already.
-  void add_divisor() {
-    std::uint64_t next = divisors_.back() + 1;
-    while (has_divisor(next)) ++next;
-    divisors_.push_back(next);
-  }
-
-  // Whether a prime up to the square root of `number` divides it; the divisors must reach
-  // that root.
-  [[nodiscard]] bool has_divisor(std::uint64_t number) const {
-    for (const std::uint64_t p : divisors_) {
-      if (p * p > number) return false;
-      if (number % p == 0) return true;
-    }
-    return false;
-  }
-
-  std::vector<std::uint64_t> divisors_{2};  // the primes in order, up to the last one's root or just past it
-  std::uint64_t prime_ = 2;
-  std::uint64_t count_ = 1;
+// A line of /primes: the nth prime.
+struct prime_line {
+  std::uint64_t n;
+  std::uint64_t prime;
 };
+
+// Whether one of `divisors`, the primes in order, divides `number`; they must reach its
+// square root.
+bool has_divisor(const std::vector<std::uint64_t>& divisors, std::uint64_t number) {
+  for (const std::uint64_t p : divisors) {
+    if (p * p > number) return false;
+    if (number % p == 0) return true;
+  }
+  return false;
+}
+
+// The primes, in order, without end: each found by trial division when the encoder asks
+// for the next line. Only the divisors that takes are kept, the primes up to the square
+// root of the candidate or just past it: memory grows with the root of the last prime
+// written, not with the stream.
+iterjson::generator<prime_line> prime_lines() {
+  std::vector<std::uint64_t> divisors{2};
+  co_yield {1, 2};
+  for (std::uint64_t n = 2, candidate = 3;; ++candidate) {
+    while (divisors.back() * divisors.back() < candidate) {
+      // The prime after the largest divisor is below twice that divisor (Bertrand's
+      // postulate), so the divisors it is tried with are all there already.
+      std::uint64_t next = divisors.back() + 1;
+      while (has_divisor(divisors, next)) ++next;
+      divisors.push_back(next);
+    }
+    if (!has_divisor(divisors, candidate)) co_yield {n++, candidate};
+  }
+}
 
 // A row of /feed.
 struct feed_row {
@@ -189,7 +156,7 @@ struct server_stats {
 
 }  // namespace
 
-ITERJSON_FIELDS(prime_lines::line, n, prime);
+ITERJSON_FIELDS(prime_line, n, prime);
 ITERJSON_FIELDS(feed_row, seq, time_ms);
 ITERJSON_FIELDS(session_created, session);
 ITERJSON_FIELDS(server_stats, max_loop_stall_us, streams_started, streams_completed, streams_failed, rss_kib,

@@ -200,9 +200,6 @@ struct expected {
 struct expected_member {
   std::string key;
   expected value;
-  // sort_keys over equal keys (a vector of pairs with duplicates): the encoder's sort is
-  // not stable, so members tied with the one before may come in any order among them.
-  bool tied = false;
 };
 
 struct expected_error {
@@ -215,7 +212,6 @@ struct model {
   std::vector<expected_error> errors;  // the error any of which may be raised; none: success
   bool text_is_utf8 = true;            // false when verbatim copies invalid UTF-8 into the text
   bool has_literals = false;           // NaN or Infinity written as literals
-  bool has_ties = false;               // some members' order is open (see expected_member)
 };
 
 // An RFC 6901 reference token; written here again, not taken from iterjson's detail code.
@@ -347,7 +343,6 @@ class model_builder {
     for (std::size_t group = 0; group < refs.size();) {
       std::size_t group_end = group + 1;
       while (equal_keys_tie && group_end < refs.size() && refs[group_end].key == refs[group].key) ++group_end;
-      if (group_end - group > 1) model_.has_ties = true;
       // Equal keys: the same key text, or the same error, whichever member comes first.
       const std::size_t path_size = path.size();
       append_path_segment(path, refs[group].key);
@@ -359,7 +354,6 @@ class model_builder {
       std::vector<expected_error> group_errors;
       for (std::size_t i = group; i < group_end; ++i) {
         out.members[i].key = key_text;
-        out.members[i].tied = i != group;
         std::vector<expected_error> member_errors;
         if (!visit(*refs[i].member_value, depth + 1, path, out.members[i].value, member_errors)) {
           group_errors.insert(group_errors.end(), member_errors.begin(), member_errors.end());
@@ -676,32 +670,14 @@ inline std::string diff_simdjson(simdjson::dom::element e, const expected& x, st
       const simdjson::dom::object object = e.get_object().value_unsafe();
       for (const auto field : object) fields.emplace_back(field.key, field.value);
       if (fields.size() != x.members.size()) return mismatch("object of " + std::to_string(fields.size()) + " members");
-      for (std::size_t group = 0; group < fields.size();) {
-        std::size_t group_end = group + 1;
-        while (group_end < fields.size() && x.members[group_end].tied) ++group_end;
-        // Members tied by sort_keys: any order among them.
-        std::vector<bool> used(group_end - group, false);
-        for (std::size_t i = group; i < group_end; ++i) {
-          if (fields[i].first != x.members[group].key) return mismatch("member key differs at " + std::to_string(i));
-          const std::size_t path_size = path.size();
-          append_path_segment(path, fields[i].first);
-          const std::size_t member_path_size = path.size();
-          std::string first_diff;
-          bool matched = false;
-          for (std::size_t j = group; j < group_end && !matched; ++j) {
-            if (used[j - group]) continue;
-            std::string d = diff_simdjson(fields[i].second, x.members[j].value, path);
-            path.resize(member_path_size);
-            if (d.empty()) {
-              used[j - group] = matched = true;
-            } else if (first_diff.empty()) {
-              first_diff = d;
-            }
-          }
-          if (!matched) return first_diff;
-          path.resize(path_size);
-        }
-        group = group_end;
+      // sort_keys sorts stably: members with equal keys keep the order given.
+      for (std::size_t i = 0; i < fields.size(); ++i) {
+        if (fields[i].first != x.members[i].key) return mismatch("member key differs at " + std::to_string(i));
+        const std::size_t path_size = path.size();
+        append_path_segment(path, fields[i].first);
+        std::string d = diff_simdjson(fields[i].second, x.members[i].value, path);
+        if (!d.empty()) return d;
+        path.resize(path_size);
       }
       return "";
     }
@@ -809,15 +785,13 @@ inline boost::json::parse_options boost_options(bool allow_invalid_utf8) {
 
 // (a), (b) and (d) on a text that was written without error.
 inline void check_text(const fuzz_options& o, const model& m, const std::string& text) {
-  if (!m.has_ties) {
-    const std::string reference = reference_writer(o.opts).text(m.root);
-    if (text != reference) {
-      std::size_t at = 0;
-      while (at < text.size() && at < reference.size() && text[at] == reference[at]) ++at;
-      fail(o, "the text differs from json.dumps's at byte " + std::to_string(at) + "\n  text:      " +
-                  excerpt(text.substr(at > 40 ? at - 40 : 0)) + "\n  reference: " +
-                  excerpt(reference.substr(at > 40 ? at - 40 : 0)));
-    }
+  const std::string reference = reference_writer(o.opts).text(m.root);
+  if (text != reference) {
+    std::size_t at = 0;
+    while (at < text.size() && at < reference.size() && text[at] == reference[at]) ++at;
+    fail(o, "the text differs from json.dumps's at byte " + std::to_string(at) + "\n  text:      " +
+                excerpt(text.substr(at > 40 ? at - 40 : 0)) + "\n  reference: " +
+                excerpt(reference.substr(at > 40 ? at - 40 : 0)));
   }
   if (o.opts.ensure_ascii && o.layout_is_json()) {
     for (const char c : text) {

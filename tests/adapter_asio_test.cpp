@@ -110,6 +110,10 @@ TEST_CASE("asio: a second connection is served while a large stream is in flight
 
 TEST_CASE("asio: an encoder error mid-stream aborts the response") { check_encode_error_aborts<asio_server>(); }
 
+TEST_CASE("asio: NDJSON, JSON text sequences and Server-Sent Events arrive whole") {
+  check_value_streams_arrive<asio_server>();
+}
+
 // A stream to a client that connects and never reads.
 struct unread_connection {
   asio::io_context io;

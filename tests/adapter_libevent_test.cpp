@@ -158,6 +158,11 @@ TEST_CASE("libevent: an encoder error mid-stream aborts the response") {
   check_encode_error_aborts<direct_server>();
 }
 
+TEST_CASE("libevent: NDJSON, JSON text sequences and Server-Sent Events arrive whole") {
+  check_value_streams_arrive<deferred_server>();
+  check_value_streams_arrive<direct_server>();
+}
+
 TEST_CASE("libevent: a peer that closes its side mid-stream ends it with EPIPE, not ECONNRESET") {
   const auto numbers = lazy_numbers(10'000'000);
   deferred_server server({}, [&](std::size_t) { return iterjson::encoder(numbers); });

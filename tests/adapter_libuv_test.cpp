@@ -135,6 +135,10 @@ TEST_CASE("libuv: a second connection is served while a large stream is in fligh
 
 TEST_CASE("libuv: an encoder error mid-stream aborts the response") { check_encode_error_aborts<uv_server>(); }
 
+TEST_CASE("libuv: NDJSON, JSON text sequences and Server-Sent Events arrive whole") {
+  check_value_streams_arrive<uv_server>();
+}
+
 TEST_CASE("libuv: error codes compare with errno conditions") {
   CHECK(iterjson::libuv_error(UV_EPIPE) == std::errc::broken_pipe);
   CHECK(iterjson::libuv_error(UV_ECONNRESET) == std::errc::connection_reset);

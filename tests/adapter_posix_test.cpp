@@ -119,6 +119,10 @@ TEST_CASE("posix: a second connection is served while a large stream is in fligh
 
 TEST_CASE("posix: an encoder error mid-stream aborts the response") { check_encode_error_aborts<poll_server>(); }
 
+TEST_CASE("posix: NDJSON, JSON text sequences and Server-Sent Events arrive whole") {
+  check_value_streams_arrive<poll_server>();
+}
+
 TEST_CASE("posix: a peer that resets a paused stream ends it once with ECONNRESET, and the fd is no longer polled") {
   std::uint16_t port = 0;
   const int listener = listen_on_loopback(port);

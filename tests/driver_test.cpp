@@ -5,14 +5,17 @@
 #include <cmath>
 #include <cstddef>
 #include <limits>
+#include <map>
 #include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <utility>
 #include <vector>
 
+#include "iterjson/generator.hpp"
 #include "test_support.hpp"
 
 namespace {
@@ -265,6 +268,38 @@ TEST_CASE("an encoder error ends the stream with the encoder's exception, and th
   run_loop(driver, sink);
   CHECK(second.end.ok());
   CHECK(sink.written == "[1,2]");
+}
+
+namespace {
+
+// 0, 1, ... until a std::runtime_error at `at`.
+iterjson::generator<std::size_t> rows_failing_at(std::size_t at) {
+  for (std::size_t i = 0;; ++i) {
+    if (i == at) throw std::runtime_error("the cursor broke");
+    co_yield i;
+  }
+}
+
+}  // namespace
+
+TEST_CASE("a source's own exception ends the stream with its words and the path of the element") {
+  recording_sink sink;
+  iterjson::stream_driver driver(sink, {.block_size = 64});
+  outcome o;
+  std::map<std::string, iterjson::generator<std::size_t>> table;
+  table.emplace("rows", rows_failing_at(50'000));  // 288,890 bytes before it: several turns
+  driver.start(iterjson::encoder(std::move(table)), record_into(o));
+  run_loop(driver, sink);
+  CHECK(o.calls == 1);
+  CHECK(o.end.error == iterjson::stream_errc::encode_failed);
+  CHECK(o.end.path == "/rows/50000");
+  CHECK(o.end.message() == "the cursor broke at \"/rows/50000\"");
+  CHECK_THROWS_WITH_AS(std::rethrow_exception(o.end.exception), "the cursor broke", std::runtime_error);
+  std::string rows = "{\"rows\":[";
+  for (std::size_t i = 0; i != 50'000; ++i) rows += std::to_string(i) + ",";
+  CHECK(sink.written.size() > 64 * 1024);  // the turns before the failure wrote theirs
+  CHECK(rows.starts_with(sink.written));
+  CHECK(driver.stats().bytes_held == 0);
 }
 
 TEST_CASE("the completion handler may destroy the driver") {

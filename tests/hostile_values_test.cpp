@@ -1241,13 +1241,17 @@ TEST_CASE("hostile: a temporary whose move throws while its frame is built, at e
       "/3", "cannot move 3", R"(["s0","s1","s2","s3"])");
 }
 
-TEST_CASE("hostile: variant_traits visit throwing, at the root and in an array") {
+TEST_CASE("hostile: variant_traits visit throwing, at the root and at the first, middle and last element") {
   expect_each_flavor([](flavor how) { return shape_shifter{true, how}; }, "", "no shape", "[1,2]");
-  expect_each_flavor(
-      [](flavor how) {
-        return std::vector<shape_shifter>{{false, how}, {false, how}, {true, how}};
-      },
-      "/2", "no shape", "[[1,2],[1,2],[1,2]]");
+  for (const std::size_t at : {0, 2, 4}) {
+    expect_each_flavor(
+        [at](flavor how) {
+          std::vector<shape_shifter> shapes;
+          for (std::size_t i = 0; i < 5; ++i) shapes.push_back({i == at, how});
+          return shapes;
+        },
+        "/" + std::to_string(at), "no shape", "[[1,2],[1,2],[1,2],[1,2],[1,2]]");
+  }
 }
 
 namespace {

@@ -384,3 +384,95 @@ TEST_CASE("http_server: above --max-sessions a start is refused with 503; an end
   CHECK(exchange(server.port(), "GET /longpoll/start?length=3 HTTP/1.1\r\nConnection: close\r\n\r\n") == refusal);
   CHECK(stats_of(server)["longpoll_sessions"] == 2);
 }
+
+// --- with curl ------------------------------------------------------------------------
+
+namespace {
+
+// curl's output for `target` on `server`, with `flags` before the URL; curl's own
+// errors are in the output too.
+command_result curl(const server_process& server, std::string_view target, std::string_view flags = "") {
+  return run_command("curl --silent --show-error --max-time 20 " + std::string(flags) + " 'http://127.0.0.1:" +
+                     std::to_string(server.port()) + std::string(target) + "'");
+}
+
+void require_curl() {
+  REQUIRE_MESSAGE(run_command("command -v curl").status == 0, "these tests need curl: scripts/install-deps.sh");
+}
+
+}  // namespace
+
+TEST_CASE("http_server with curl: /feed in NDJSON and SSE, row by row as made, then the end") {
+  require_curl();
+  server_process server({"--feed-interval-ms", "20"});
+  for (const feed_format& format : {feed_formats[0], feed_formats[1]}) {
+    CAPTURE(format.name);
+    const command_result feed =
+        curl(server, "/feed?count=5&format=" + std::string(format.name), "--no-buffer --write-out '%{content_type}'");
+    CHECK(feed.status == 0);
+    const std::vector<std::int64_t> times = feed_times(feed.output);
+    REQUIRE(times.size() == 5);
+    std::string expected;
+    for (std::size_t seq = 0; seq != times.size(); ++seq) {
+      expected += std::string(format.prefix) + "{\"seq\":" + std::to_string(seq) +
+                  ",\"time_ms\":" + std::to_string(times[seq]) + "}" + std::string(format.suffix);
+    }
+    CHECK(feed.output == expected + std::string(format.content_type));
+  }
+  check_still_serving(server);
+}
+
+TEST_CASE("http_server with curl: the endless /primes in NDJSON and SSE, until curl leaves") {
+  require_curl();
+  server_process server;
+  // head takes the first lines and exits; curl then fails to write and leaves too.
+  const auto first_lines = [&](std::string_view format, int lines) {
+    return run_command("curl --silent --no-buffer --max-time 20 'http://127.0.0.1:" + std::to_string(server.port()) +
+                       "/primes?format=" + std::string(format) + "' | head -n " + std::to_string(lines));
+  };
+  const std::string thousand_lines = prime_lines_below(7920);  // the 1000th prime is 7919
+  const command_result ndjson = first_lines("ndjson", 1000);
+  CHECK(ndjson.status == 0);
+  CHECK(ndjson.output == thousand_lines);
+
+  std::string thousand_events;
+  for (std::size_t at = 0; at != thousand_lines.size();) {
+    const std::size_t end = thousand_lines.find('\n', at);
+    thousand_events += "data: " + thousand_lines.substr(at, end - at) + "\n\n";
+    at = end + 1;
+  }
+  const command_result sse = first_lines("sse", 2000);
+  CHECK(sse.status == 0);
+  CHECK(sse.output == thousand_events);
+  const nlohmann::json stats =
+      settled_stats(server, [](const nlohmann::json& s) { return s["streams_failed"] == 2; });
+  CHECK(stats["streams_started"] == 2);
+  CHECK(stats["streams_failed"] == 2);  // ended by the client, as endless streams are
+  check_still_serving(server);
+}
+
+TEST_CASE("http_server with curl: a long-poll session, piece by piece, then 404") {
+  require_curl();
+  server_process server;
+  const command_result started = curl(server, "/longpoll/start?length=100000", "--write-out ' %{http_code}'");
+  REQUIRE(started.status == 0);
+  const std::size_t space = started.output.rfind(' ');
+  CHECK(started.output.substr(space) == " 201");
+  const std::string key = nlohmann::json::parse(started.output.substr(0, space))["session"];
+  CHECK(key.size() == 32);
+
+  std::string text;
+  int pieces = 0;
+  for (bool done = false; !done && pieces != 100; ++pieces) {
+    const command_result piece = curl(server, "/longpoll/next?session=" + key, "--include");
+    REQUIRE(piece.status == 0);
+    const auto [head, body] = split_response(piece.output);
+    CHECK(head.starts_with("HTTP/1.1 200 OK\r\n"));
+    done = head.find("X-Iterjson-Done: true\r\n") != std::string::npos;
+    text += body;
+  }
+  CHECK(pieces == 9);  // 588,891 bytes: eight pieces of 64 KiB and one of 64,603
+  CHECK(text == numbers_text(100'000));
+  const command_result after = curl(server, "/longpoll/next?session=" + key, "--write-out ' %{http_code}'");
+  CHECK(after.output == std::string(unknown_session) + " 404");
+}

@@ -23,6 +23,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstddef>
@@ -332,6 +333,34 @@ void check_encode_error_aborts() {
   CHECK(received.size() > 1024 * 1024);  // the text before the error went out
   CHECK_FALSE(received.ends_with(http_chunked::last_chunk));
   CHECK_FALSE(decode_chunked(received).has_value());
+}
+
+// A stream of values in each format of framing.hpp, over one range of 4 MB of records:
+// NDJSON, JSON text sequences and Server-Sent Events, one connection each, arrive byte
+// for byte what to_string writes.
+template <class Server>
+void check_value_streams_arrive() {
+  const auto records = sample_records();
+  std::vector<std::string> expected{to_string(ndjson(records)), to_string(json_seq(records)),
+                                    to_string(server_sent_events(records))};
+  Server server({}, [&](std::size_t connection) {
+    if (connection == 0) return encoder(ndjson(records));
+    if (connection == 1) return encoder(json_seq(records));
+    return encoder(server_sent_events(records));
+  });
+  std::vector<std::future<std::string>> clients;
+  for (int i = 0; i != 3; ++i) {
+    clients.push_back(std::async(std::launch::async, [port = server.port()] { return read_stream(port); }));
+  }
+  const std::vector<served_stream> served = server.serve(3);
+  REQUIRE(served.size() == 3);
+  for (const served_stream& stream : served) CHECK_MESSAGE(stream.end.ok(), stream.end.message());
+  // The clients connect at once, in any order: which got which format is not known.
+  std::vector<std::string> received;
+  for (auto& client : clients) received.push_back(client.get());
+  std::sort(received.begin(), received.end());
+  std::sort(expected.begin(), expected.end());
+  CHECK(received == expected);
 }
 
 }  // namespace iterjson::testing

@@ -1,5 +1,5 @@
-// How users bring iterjson in: installed, then found by CMake's find_package and by
-// pkg-config, and as a Meson subproject. tests/packaging/check_consumers.sh builds a
+// How users bring iterjson in: installed, then found by CMake's find_package, by
+// pkg-config and by Meson's dependency(); and as a Meson subproject. tests/packaging/check_consumers.sh builds a
 // small program each way; this runs it.
 
 #include <cstdlib>
@@ -7,7 +7,7 @@
 
 #include "test_support.hpp"
 
-TEST_CASE("a consumer builds with CMake find_package, pkg-config and a Meson subproject") {
+TEST_CASE("a consumer builds with CMake find_package, pkg-config, Meson on the installed tree and a Meson subproject") {
   char work[] = "/tmp/iterjson-packaging-XXXXXX";
   REQUIRE(::mkdtemp(work) != nullptr);
   const std::string tests = ITERJSON_TESTS_DIR;
@@ -17,6 +17,7 @@ TEST_CASE("a consumer builds with CMake find_package, pkg-config and a Meson sub
   CHECK(consumers.output ==
         "cmake: {\"primes\":[2,3,5]}\n"
         "pkg-config: {\"primes\":[2,3,5]}\n"
+        "meson, installed: {\"primes\":[2,3,5]}\n"
         "meson subproject: {\"primes\":[2,3,5]}\n");
   CHECK(iterjson::testing::run_command("rm -rf \"" + std::string(work) + "\"").status == 0);
 }

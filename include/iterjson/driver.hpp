@@ -137,8 +137,12 @@ struct stream_end {
   /// For `encode_failed`: the exception the encoder threw, an `encode_error` or a user's
   /// (null when built without exceptions).
   std::exception_ptr exception{};
-  /// For `encode_failed`: the encoder's message, path included.
+  /// For `encode_failed`: the encoder's message, or the user's exception's, ending with
+  /// the path as an `encode_error`'s does.
   std::string what{};
+  /// For `encode_failed`: the RFC 6901 JSON Pointer of the value being written (empty
+  /// for the root), whoever threw.
+  std::string path{};
 
   [[nodiscard]] bool ok() const noexcept { return !error; }
   /// The error in words: the encoder's message for `encode_failed`.
@@ -436,9 +440,10 @@ class stream_driver {
   }
 
   [[gnu::cold]] void fail_encoding(std::exception_ptr exception) {
+    std::string path(encoder_->error_path());
     std::string what(encoder_->error_message());
 #if ITERJSON_DETAIL_EXCEPTIONS
-    if (what.empty()) {  // a user's exception: its own words
+    if (what.empty()) {  // a user's exception: its own words, and where
       try {
         std::rethrow_exception(exception);
       } catch (const std::exception& e) {
@@ -446,9 +451,10 @@ class stream_driver {
       } catch (...) {
         what = "unknown exception";
       }
+      what += " at \"" + path + "\"";
     }
 #endif
-    end_with({make_error_code(stream_errc::encode_failed), std::move(exception), std::move(what)});
+    end_with({make_error_code(stream_errc::encode_failed), std::move(exception), std::move(what), std::move(path)});
   }
 
   // A waiting source has more: production goes on from the next turn.

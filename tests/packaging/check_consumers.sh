@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs iterjson from SOURCE into WORK/prefix, then builds and runs the consumer
-# program three ways: CMake find_package, pkg-config, and a Meson subproject. Prints
-# one line per way: "<way>: <what the program printed>".
+# program each way a user brings it in: CMake find_package and pkg-config on the
+# installed tree, Meson's dependency('iterjson') on the installed tree (through
+# pkg-config) and as a subproject. Prints one line per way: "<way>: <what it printed>".
 #   check_consumers.sh SOURCE WORK CXX
 set -euo pipefail
 source=$1 work=$2 cxx=$3
@@ -25,7 +26,12 @@ echo "pkg-config: $("$work/pkg-config-consumer")"
 
 mkdir -p "$work/meson/subprojects"
 cp "$source/tests/packaging/meson_consumer/meson.build" "$source/tests/packaging/consumer.cpp" "$work/meson/"
+PKG_CONFIG_PATH="$work/prefix/share/pkgconfig" quiet meson setup "$work/meson/installed" "$work/meson" \
+  --wrap-mode=nofallback
+quiet meson compile -C "$work/meson/installed"
+echo "meson, installed: $("$work/meson/installed/consumer")"
+
 ln -s "$source" "$work/meson/subprojects/iterjson"
-quiet meson setup "$work/meson/build" "$work/meson"
-quiet meson compile -C "$work/meson/build"
-echo "meson subproject: $("$work/meson/build/consumer")"
+quiet meson setup "$work/meson/subproject" "$work/meson" --force-fallback-for=iterjson
+quiet meson compile -C "$work/meson/subproject"
+echo "meson subproject: $("$work/meson/subproject/consumer")"
