@@ -16,8 +16,10 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -75,7 +77,7 @@ struct phase_failure : std::runtime_error {
 
 struct settings {
   std::string server = "build/examples/http_server";
-  long long length = 13'000'000;  // about 106 MB of JSON
+  long long length = 30'000'000;  // about 259 MB of JSON
   long long slow_seconds = 3;
   long long ping_interval_ms = 2;
 };
@@ -684,10 +686,47 @@ long long phase_peak_kib(pid_t pid, const memory_baseline& baseline, long long s
   return baseline.peak_reset ? std::max(peak_rss_kib(pid), sampled_peak_kib) : sampled_peak_kib;
 }
 
+// The CPUs of the server and of this client. Given two or more, the server has the first
+// one to itself and the client the others: the client then stands in for one on another
+// host, and its download, which reads as fast as it can, never takes the server's CPU.
+// Given one, both share it, as they would without this.
+struct cpu_split {
+  cpu_set_t server;
+  cpu_set_t client;
+  bool split = false;
+  int server_cpu = -1;
+};
+
+cpu_split split_cpus() {
+  cpu_split cpus{};
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  if (::sched_getaffinity(0, sizeof allowed, &allowed) != 0 || CPU_COUNT(&allowed) < 2) return cpus;
+  CPU_ZERO(&cpus.server);
+  CPU_ZERO(&cpus.client);
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+    if (!CPU_ISSET(cpu, &allowed)) continue;
+    if (cpus.server_cpu < 0) {
+      cpus.server_cpu = cpu;
+      CPU_SET(cpu, &cpus.server);
+    } else {
+      CPU_SET(cpu, &cpus.client);
+    }
+  }
+  cpus.split = ::sched_setaffinity(0, sizeof cpus.client, &cpus.client) == 0;
+  return cpus;
+}
+
+const cpu_split& benchmark_cpus() {
+  static const cpu_split cpus = split_cpus();
+  return cpus;
+}
+
 // Runs in the child between fork and exec, so only async-signal-safe calls.
-[[noreturn]] void exec_server(char* const* argv, int stdout_fd) {
+[[noreturn]] void exec_server(char* const* argv, int stdout_fd, const cpu_split& cpus) {
   // Dies with the benchmark, so an interrupted run leaves no server behind.
   ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+  if (cpus.split) ::sched_setaffinity(0, sizeof cpus.server, &cpus.server);
   if (::dup2(stdout_fd, STDOUT_FILENO) >= 0) ::execv(argv[0], argv);
   ::_exit(127);
 }
@@ -726,9 +765,10 @@ class server_process {
     if (::pipe2(pipe_ends.data(), O_CLOEXEC) != 0) fail_errno("pipe");
     stdout_ = unique_fd(pipe_ends[0]);
     unique_fd write_end(pipe_ends[1]);
+    const cpu_split& cpus = benchmark_cpus();
     pid_ = ::fork();
     if (pid_ < 0) fail_errno("fork");
-    if (pid_ == 0) exec_server(argv.data(), write_end.get());
+    if (pid_ == 0) exec_server(argv.data(), write_end.get(), cpus);
     // Only the server may hold the write end, or its exit would never end our reads.
     write_end.reset();
     start_watching(deadline);
@@ -843,12 +883,14 @@ struct slow_result {
   long long rss_growth_kib = 0;
 };
 
-download_log download_numbers(connection& server, long long length, time_point deadline) {
+download_log download_numbers(connection& server, long long length, std::atomic<bool>& requested,
+                              time_point deadline) {
   numbers_reader reader(length);
   std::vector<char> buffer(download_buffer_size);
   download_log log;
   server.send_all(numbers_request(length), deadline);
   const time_point sent = steady::now();
+  requested = true;
   while (!reader.complete()) {
     const std::size_t size = server.receive(buffer, deadline);
     if (log.first_byte_ms == 0) log.first_byte_ms = ms_since(sent);
@@ -863,11 +905,15 @@ download_log download_numbers(connection& server, long long length, time_point d
   return log;
 }
 
-// Pings on its own keep-alive connection until the download is done, one request in flight
-// at a time, and samples the server's RSS after each answer.
-ping_log ping_until(const std::atomic<bool>& download_done, connection& server, pid_t pid, milliseconds interval,
-                    time_point deadline) {
+// Pings on its own keep-alive connection from the moment the download is requested until
+// it is done, one request in flight at a time, and samples the server's RSS after each answer.
+ping_log ping_until(const std::atomic<bool>& download_requested, const std::atomic<bool>& download_done,
+                    connection& server, pid_t pid, milliseconds interval, time_point deadline) {
   ping_log log;
+  while (!download_requested && !download_done) {
+    if (steady::now() > deadline) fail("the download was not requested in time");
+    std::this_thread::yield();
+  }
   time_point next_ping = steady::now();
   while (!download_done) {
     const time_point sent = steady::now();
@@ -930,6 +976,16 @@ std::string capture_failure(Function&& f) {
   return {};
 }
 
+// On a machine of two CPUs the download thread, which reads as fast as it can, would
+// otherwise take a CPU from the server or from the pinger whenever all three are runnable.
+// At nice 10 it gives way to both; it still reads as fast as the server writes when they
+// are not. This thread alone: Linux sets the nice value of one thread with its tid.
+void yield_cpu_to_server() {
+  if (::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 10) != 0) {
+    std::fprintf(stderr, "http_bench: could not lower the download thread's priority: %s\n", std::strerror(errno));
+  }
+}
+
 // The download on one connection and the pings on the other, at the same time; both threads
 // are joined before this returns, failed or not.
 std::pair<download_log, ping_log> download_while_pinging(const settings& s, pid_t pid, connection& download_connection,
@@ -938,14 +994,16 @@ std::pair<download_log, ping_log> download_while_pinging(const settings& s, pid_
   ping_log pings;
   std::string download_problem;
   std::string ping_problem;
+  std::atomic<bool> download_requested{false};
   std::atomic<bool> download_done{false};
   {
     const std::jthread pinger([&] {
       ping_problem = capture_failure(
-          [&] { pings = ping_until(download_done, ping_connection, pid, milliseconds(s.ping_interval_ms), deadline); });
+          [&] { pings = ping_until(download_requested, download_done, ping_connection, pid, milliseconds(s.ping_interval_ms), deadline); });
     });
     const std::jthread downloader([&] {
-      download_problem = capture_failure([&] { download = download_numbers(download_connection, s.length, deadline); });
+      yield_cpu_to_server();
+      download_problem = capture_failure([&] { download = download_numbers(download_connection, s.length, download_requested, deadline); });
       download_done = true;
     });
   }
@@ -957,11 +1015,14 @@ std::pair<download_log, ping_log> download_while_pinging(const settings& s, pid_
 fast_result measure_fast_reader(const settings& s, server_mode mode) {
   const time_point deadline = steady::now() + phase_time_limit;
   server_process server(s.server, mode, deadline);
+  connection ping_connection(server.port(), deadline);
+  ping_connection.set_no_delay();
+  // A new process answers its first request slowly (page faults, symbols bound on first
+  // call): that ping is not one taken while streaming, and is not counted.
+  if (fetch(ping_connection, "/ping", deadline).status != 200) fail("the warm-up GET /ping failed");
   const memory_baseline memory = take_memory_baseline(server.pid());
   const io_counters io_before = read_io(server.pid());
   const long long cpu_wait_before = cpu_wait_ns(server.pid());
-  connection ping_connection(server.port(), deadline);
-  ping_connection.set_no_delay();
   connection download_connection(server.port(), deadline);
 
   fast_result result;
@@ -1135,8 +1196,11 @@ std::string machine_load() {
     if (std::fscanf(file, "%lf", &load) != 1) load = NAN;
     std::fclose(file);
   }
+  const cpu_split& cpus = benchmark_cpus();
   return "load average " + format("%.2f", load) + " on " + std::to_string(std::thread::hardware_concurrency()) +
-         " CPUs";
+         " CPUs" +
+         (cpus.split ? "; the server on CPU " + std::to_string(cpus.server_cpu) + ", the client on the others"
+                     : "; the server and the client share the CPUs");
 }
 
 // A ping is answered only when the loop runs, so a ping far slower than the longest stall

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs the main demo: the libuv HTTP server
-# (examples/http_server) streaming a 106 MB JSON array while it answers pings, measured by
+# (examples/http_server) streaming a 259 MB JSON array while it answers pings, measured by
 # examples/http_bench against the same server in --oneshot mode, with a fast reader and a
 # slow one. Prints the comparison table. Extra arguments go to http_bench
 # (--length N, --slow-seconds S, --ping-interval-ms M).
