@@ -572,22 +572,9 @@ class product_frame : public frame {
   explicit product_frame(T& value) : value_(&value) {}
 
   void step(engine& e) {
-    writer w(e);
-    if (!opened_) {
-      layout::open(w);  // may throw for depth: the path then ends at this value
-      if (w.failed()) return;
-      opened_ = true;
-      sorted_ = AsObject && w.sort_keys();
-    } else {  // the member under way when the last step stopped is written
-      layout::end_item(w);
-      ++position_;
-    }
-    const bool complete = sorted_ ? write_from<true>(w, std::make_index_sequence<count>{})
-                                  : write_from<false>(w, std::make_index_sequence<count>{});
-    if (complete) {
-      layout::close(w, count != 0);
-      w.pop();
-    }
+    if (!opened_) sorted_ = AsObject && e.sort_keys();
+    if (sorted_) return step_in<true>(e);
+    step_in<false>(e);
   }
 
   void append_path(std::string& path) const {
@@ -603,15 +590,44 @@ class product_frame : public frame {
  private:
   // Writes the members from position_ on; false if it stopped after one of them (the
   // window is full or a child frame was pushed), position_ then naming it.
-  template <bool Sorted, std::size_t... P>
-  ITERJSON_DETAIL_INLINE bool write_from(writer& w, std::index_sequence<P...>) {
-    return ((P < position_ || (position_ = P, write_member<member_at<Sorted, P>>(w))) && ...);
+  // Each order has a step of its own, so that the calls of the sorted one do not make
+  // the writer of the other live in memory.
+  template <bool Sorted>
+  ITERJSON_DETAIL_INLINE void step_in(engine& e) {
+    writer w(e);
+    if (!opened_) {
+      layout::open(w);  // may throw for depth: the path then ends at this value
+      if (w.failed()) return;
+      opened_ = true;
+    } else {  // the member under way when the last step stopped is written
+      layout::end_item(w);
+      ++position_;
+    }
+    if (write_from<Sorted>(w, std::make_index_sequence<count>{})) {
+      layout::close(w, count != 0);
+      w.pop();
+    }
   }
 
-  // One function per member, shared by both orders: a struct of many members would
-  // otherwise unroll into more code than the instruction cache holds.
+  // In declared order the members are written inline, one straight pass whose writer
+  // stays in registers; in key order each is a call, so that the order used less often
+  // does not double the code of every struct.
+  template <bool Sorted, std::size_t... P>
+  ITERJSON_DETAIL_INLINE bool write_from(writer& w, std::index_sequence<P...>) {
+    if constexpr (Sorted) {
+      return ((P < position_ || (position_ = P, write_member_apart<member_at<Sorted, P>>(w))) && ...);
+    } else {
+      return ((P < position_ || (position_ = P, write_member<P>(w))) && ...);
+    }
+  }
+
   template <std::size_t Member>
-  bool write_member(writer& w) {
+  [[gnu::noinline]] bool write_member_apart(writer& w) {
+    return write_member<Member>(w);
+  }
+
+  template <std::size_t Member>
+  ITERJSON_DETAIL_INLINE bool write_member(writer& w) {
     layout::begin_item(w, position_ == 0);
     if constexpr (AsObject) {
       const auto& field = std::get<Member>(struct_fields<plain>::members);

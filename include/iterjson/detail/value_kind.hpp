@@ -9,6 +9,7 @@
 #include <string_view>
 #include <tuple>
 #include <type_traits>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -142,7 +143,12 @@ ITERJSON_DETAIL_INLINE void visit_alternative(T& value, F&& f) {
   if constexpr (has_variant_traits<plain>) {
     variant_traits<plain>::visit(value, std::forward<F>(f));
   } else if constexpr (is_specialization_of<plain, std::variant>) {
-    std::visit(std::forward<F>(f), value);
+    // A branch per alternative in the caller, where std::visit may leave a call through
+    // a table that makes the caller's writer live in memory.
+    if (value.valueless_by_exception()) throw std::bad_variant_access();
+    [&]<std::size_t... I>(std::index_sequence<I...>) ITERJSON_DETAIL_INLINE_LAMBDA {
+      (void)((value.index() == I && (f(*std::get_if<I>(&value)), true)) || ...);
+    }(std::make_index_sequence<std::variant_size_v<plain>>{});
   } else {  // optional and smart pointers
     if (value) {
       f(*value);

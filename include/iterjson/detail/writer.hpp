@@ -30,6 +30,12 @@ namespace iterjson::detail {
 // The writers never fail for lack of room: what does not fit is queued in the engine,
 // in order, and written first next time. A frame checks `stopped()` after each item.
 class writer {
+  // Constants, not conversions from literals: in a large step the compiler may leave
+  // those to a call of strlen.
+  static constexpr std::string_view null_text = "null";
+  static constexpr std::string_view true_text = "true";
+  static constexpr std::string_view false_text = "false";
+
  public:
   explicit writer(engine& e) noexcept
       : engine_(e),
@@ -139,8 +145,8 @@ class writer {
 
   // --- values --------------------------------------------------------------------------
 
-  ITERJSON_DETAIL_INLINE void put_null() { put_stable("null"); }
-  ITERJSON_DETAIL_INLINE void put_bool(bool value) { put_stable(value ? std::string_view("true") : std::string_view("false")); }
+  ITERJSON_DETAIL_INLINE void put_null() { put_stable(null_text); }
+  ITERJSON_DETAIL_INLINE void put_bool(bool value) { put_stable(value ? true_text : false_text); }
 
   template <std::integral Integer>
   ITERJSON_DETAIL_INLINE void put_integer(Integer value) {
