@@ -588,8 +588,6 @@ class product_frame : public frame {
   }
 
  private:
-  // Writes the members from position_ on; false if it stopped after one of them (the
-  // window is full or a child frame was pushed), position_ then naming it.
   // Each order has a step of its own, so that the calls of the sorted one do not make
   // the writer of the other live in memory.
   template <bool Sorted>
@@ -609,9 +607,11 @@ class product_frame : public frame {
     }
   }
 
-  // In declared order the members are written inline, one straight pass whose writer
-  // stays in registers; in key order each is a call, so that the order used less often
-  // does not double the code of every struct.
+  // Writes the members from position_ on; false if it stopped after one of them (the
+  // window is full or a child frame was pushed), position_ then naming it. In declared
+  // order the members are written inline, one straight pass whose writer stays in
+  // registers; in key order each is a call, so that the order used less often does not
+  // double the code of every struct.
   template <bool Sorted, std::size_t... P>
   ITERJSON_DETAIL_INLINE bool write_from(writer& w, std::index_sequence<P...>) {
     if constexpr (Sorted) {
