@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  g++ meson ninja-build pkg-config cmake python3 curl
+  g++ meson ninja-build pkg-config cmake python3 curl ccache
   libfmt-dev doctest-dev libbenchmark-dev
   libboost1.81-dev libboost-json1.81-dev nlohmann-json3-dev rapidjson-dev
   libuv1-dev libasio-dev libevent-dev

@@ -134,26 +134,6 @@ TEST_CASE("an error thrown from to_string leaves nothing behind") {
                        "-Infinity is not allowed by nan_policy::error at \"/1\"", iterjson::encode_error);
 }
 
-TEST_CASE("built without exceptions, every error is a state and an error_code") {
-  const std::string program = std::string(ITERJSON_TESTS_DIR) + "/no_exceptions/errors_as_codes.cpp";
-  const std::string binary = std::string(ITERJSON_BUILD_DIR) + "/errors_as_codes";
-  const auto build = iterjson::testing::run_command(std::string(ITERJSON_CXX) + " -std=c++20 -fno-exceptions -O1 -I" +
-                                                    ITERJSON_INCLUDE_DIR + " " + program + " -o " + binary + " -lfmt");
-  REQUIRE_MESSAGE(build.status == 0, build.output);
-  const auto run = iterjson::testing::run_command(binary);
-  CHECK(run.status == 0);
-  CHECK(run.output ==
-        "fine: text={\"scores\":[1.0,2.5]} failed=0 code=0 path= message=\n"
-        "nan: text={\"scores\":[1 failed=1 code=1 path=/scores/1 message=NaN is not allowed by nan_policy::error at \"/scores/1\"\n"
-        "utf8: text= failed=1 code=2 path=/1 message=invalid UTF-8 (byte 0xff) refused by utf8_policy::error at \"/1\"\n"
-        "deep: text= failed=1 code=3 path=/0/0 message=nesting deeper than options::max_depth (2) at \"/0/0\"\n"
-        "chunk: text= failed=1 code=7 path= message=options::chunk_size must be at least 1 at \"\"\n"
-        "to_string: text= code=1 category=iterjson.encode\n"
-        "waiting: text= waits=1\n"
-        "ok: text=[1,2] code=0\n"
-        "driver: written=[1.5 ended=NaN is not allowed by nan_policy::error at \"/1\"\n");
-}
-
 TEST_CASE("with exceptions, the encoder keeps the error's code and message too") {
   iterjson::encoder enc(std::vector<double>{1.0, NAN});
   try {

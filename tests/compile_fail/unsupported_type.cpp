@@ -1,5 +1,5 @@
-// Must not compile: nothing says how to encode a widget. traits_test.cpp compiles this
-// file and checks that the error names the type.
+// Must not compile: nothing says how to encode a widget. The test compile_fail (in
+// meson.build beside this file) checks that the error names the type.
 #include <iterjson/iterjson.hpp>
 
 struct widget {

@@ -1,9 +1,11 @@
-// Built with -fno-exceptions by error_test.cpp: every error an encoder can meet comes
-// back as a state and a std::error_code. Prints one line per case.
+// Built with -fno-exceptions (meson.build beside this file): every error an encoder can
+// meet comes back as a state and a std::error_code. Prints one line per case, and fails
+// unless they are the expected lines.
 #include <iterjson/driver.hpp>
 #include <iterjson/iterjson.hpp>
 
 #include <cmath>
+#include <cstdarg>
 #include <cstdio>
 #include <map>
 #include <span>
@@ -18,6 +20,29 @@
 #endif
 
 namespace {
+
+std::string printed;
+
+[[gnu::format(printf, 1, 2)]] void print(const char* format, ...) {
+  char line[1024];
+  va_list arguments;
+  va_start(arguments, format);
+  std::vsnprintf(line, sizeof line, format, arguments);
+  va_end(arguments);
+  std::fputs(line, stdout);
+  printed += line;
+}
+
+constexpr std::string_view expected =
+    "fine: text={\"scores\":[1.0,2.5]} failed=0 code=0 path= message=\n"
+    "nan: text={\"scores\":[1 failed=1 code=1 path=/scores/1 message=NaN is not allowed by nan_policy::error at \"/scores/1\"\n"
+    "utf8: text= failed=1 code=2 path=/1 message=invalid UTF-8 (byte 0xff) refused by utf8_policy::error at \"/1\"\n"
+    "deep: text= failed=1 code=3 path=/0/0 message=nesting deeper than options::max_depth (2) at \"/0/0\"\n"
+    "chunk: text= failed=1 code=7 path= message=options::chunk_size must be at least 1 at \"\"\n"
+    "to_string: text= code=1 category=iterjson.encode\n"
+    "waiting: text= waits=1\n"
+    "ok: text=[1,2] code=0\n"
+    "driver: written=[1.5 ended=NaN is not allowed by nan_policy::error at \"/1\"\n";
 
 // A sink that takes every byte at once; the loop is main's.
 struct taking_sink final : iterjson::byte_sink {
@@ -44,7 +69,7 @@ void report(const char* name, const T& value, const iterjson::options& opts = {}
   iterjson::encoder enc(value, opts);
   std::string text;
   while (!enc.done()) text += enc.next();
-  std::printf("%s: text=%s failed=%d code=%d path=%s message=%s\n", name, text.c_str(), enc.failed() ? 1 : 0,
+  print("%s: text=%s failed=%d code=%d path=%s message=%s\n", name, text.c_str(), enc.failed() ? 1 : 0,
               enc.error().value(), std::string(enc.error_path()).c_str(), std::string(enc.error_message()).c_str());
 }
 
@@ -59,12 +84,12 @@ int main() {
 
   std::error_code error;
   std::string text = iterjson::to_string(std::vector<double>{1.0, INFINITY}, {}, error);
-  std::printf("to_string: text=%s code=%d category=%s\n", text.c_str(), error.value(), error.category().name());
+  print("to_string: text=%s code=%d category=%s\n", text.c_str(), error.value(), error.category().name());
   iterjson::channel<int> empty;
   text = iterjson::to_string(empty, {}, error);
-  std::printf("waiting: text=%s waits=%d\n", text.c_str(), error == iterjson::encode_errc::cannot_wait ? 1 : 0);
+  print("waiting: text=%s waits=%d\n", text.c_str(), error == iterjson::encode_errc::cannot_wait ? 1 : 0);
   text = iterjson::to_string(std::vector<int>{1, 2}, {}, error);
-  std::printf("ok: text=%s code=%d\n", text.c_str(), error.value());
+  print("ok: text=%s code=%d\n", text.c_str(), error.value());
 
   taking_sink sink;
   iterjson::stream_driver driver(sink);
@@ -75,5 +100,9 @@ int main() {
   run_turns(driver, sink);
   readings.push(NAN);
   run_turns(driver, sink);
-  std::printf("driver: written=%s ended=%s\n", sink.written.c_str(), ended.c_str());
+  print("driver: written=%s ended=%s\n", sink.written.c_str(), ended.c_str());
+
+  if (printed == expected) return 0;
+  std::printf("expected:\n%s", std::string(expected).c_str());
+  return 1;
 }

@@ -5,7 +5,9 @@
 
 // The hot path from a frame's step down to the bytes it writes is inlined whatever the
 // compiler's own estimate: the writer's position must stay in registers (see writer).
-#if defined(__GNUC__) || defined(__clang__)
+// Without optimisation (-O0, a debug build) nothing is forced: there it only costs the
+// user compile time.
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__OPTIMIZE__)
 #define ITERJSON_DETAIL_INLINE [[gnu::always_inline]] inline
 #define ITERJSON_DETAIL_INLINE_LAMBDA __attribute__((always_inline))
 #else
