@@ -7,6 +7,7 @@
 #include <functional>
 #include <iterator>
 #include <memory>
+#include <new>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -34,6 +35,17 @@ template <class Error>
 [[noreturn, gnu::cold]] void on_misuse(const char* what) {
 #if ITERJSON_DETAIL_EXCEPTIONS
   throw Error(what);
+#else
+  abort_on(what);
+#endif
+}
+
+// Memory a library could not allocate: std::bad_alloc, or without exceptions, an abort
+// (as operator new does then).
+[[noreturn, gnu::cold]] inline void on_out_of_memory(const char* what) {
+#if ITERJSON_DETAIL_EXCEPTIONS
+  (void)what;
+  throw std::bad_alloc();
 #else
   abort_on(what);
 #endif

@@ -57,10 +57,10 @@ class libevent_stream final : public byte_sink {
   /// Streams to `bev`. If the bufferevent has its socket already, it is prepared with
   /// `prepare_stream_fd` (non-blocking, as libevent needs it, and no Nagle). Throws what
   /// `stream_driver`'s constructor throws, or `std::bad_alloc` if libevent cannot
-  /// allocate the turn event; `bev` is then left as it was.
+  /// allocate the turn event (without exceptions, aborts); `bev` is then left as it was.
   explicit libevent_stream(bufferevent* bev, const stream_options& opts = {}) : bev_(bev), driver_(*this, opts) {
     turn_ = event_new(bufferevent_get_base(bev), -1, 0, on_turn, this);
-    if (turn_ == nullptr) throw std::bad_alloc();
+    if (turn_ == nullptr) detail::on_out_of_memory("libevent could not allocate a stream's turn event");
     bufferevent_getcb(bev, &read_cb_, &write_cb_, &event_cb_, &cbarg_);
     bufferevent_getwatermark(bev, EV_WRITE, &write_low_, &write_high_);
     bufferevent_setcb(bev, read_cb_ != nullptr ? forward_read : nullptr, on_write, on_event, this);

@@ -56,9 +56,16 @@ inline std::error_code prepare_stream_fd(int fd) noexcept {
 /// thread.
 class posix_stream final : public byte_sink {
  public:
+#if ITERJSON_DETAIL_EXCEPTIONS
   /// Prepares `fd` with `prepare_stream_fd`; throws `std::system_error` if it cannot.
   explicit posix_stream(int fd, const stream_options& opts = {}) : fd_(fd), driver_(*this, opts) {
     if (const std::error_code error = prepare_stream_fd(fd)) throw std::system_error(error, "iterjson::posix_stream");
+  }
+#endif
+  /// Prepares `fd` with `prepare_stream_fd`, and sets `error` if it cannot; the stream
+  /// must then not be used. The one form without exceptions.
+  posix_stream(int fd, std::error_code& error, const stream_options& opts = {}) : fd_(fd), driver_(*this, opts) {
+    error = prepare_stream_fd(fd);
   }
 
   [[nodiscard]] stream_driver& driver() noexcept { return driver_; }

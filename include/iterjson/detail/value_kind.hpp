@@ -145,7 +145,9 @@ ITERJSON_DETAIL_INLINE void visit_alternative(T& value, F&& f) {
   } else if constexpr (is_specialization_of<plain, std::variant>) {
     // A branch per alternative in the caller, where std::visit may leave a call through
     // a table that makes the caller's writer live in memory.
+#if ITERJSON_DETAIL_EXCEPTIONS  // only an exception can leave a variant valueless
     if (value.valueless_by_exception()) throw std::bad_variant_access();
+#endif
     [&]<std::size_t... I>(std::index_sequence<I...>) ITERJSON_DETAIL_INLINE_LAMBDA {
       (void)((value.index() == I && (f(*std::get_if<I>(&value)), true)) || ...);
     }(std::make_index_sequence<std::variant_size_v<plain>>{});
