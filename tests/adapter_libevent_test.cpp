@@ -59,6 +59,8 @@ class libevent_server {
 
   [[nodiscard]] std::uint16_t port() const { return port_; }
 
+  pass_observer after_pass;
+
   std::vector<served_stream> serve(std::size_t count) {
     const auto deadline = std::chrono::steady_clock::now() + loopback_deadline;
     for (std::size_t pass = 0; ended_.size() < count && !failure_; ++pass) {
@@ -66,7 +68,9 @@ class libevent_server {
       REQUIRE(std::chrono::steady_clock::now() < deadline);
       REQUIRE(event_base_loop(base_.get(), EVLOOP_ONCE) == 0);
       for (const auto& c : connections_) {
-        c->peak_loop_bytes = std::max(c->peak_loop_bytes, evbuffer_get_length(bufferevent_get_output(c->bev.get())));
+        const std::size_t loop_bytes = evbuffer_get_length(bufferevent_get_output(c->bev.get()));
+        c->peak_loop_bytes = std::max(c->peak_loop_bytes, loop_bytes);
+        if (after_pass) after_pass(c->stream.driver().stats(), loop_bytes);
       }
     }
     if (failure_) std::rethrow_exception(failure_);

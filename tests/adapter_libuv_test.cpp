@@ -46,6 +46,8 @@ class uv_server {
 
   [[nodiscard]] std::uint16_t port() const { return port_; }
 
+  pass_observer after_pass;
+
   std::vector<served_stream> serve(std::size_t count) {
     uv_timer_t tick;  // wakes the loop so the deadline is checked
     uv_timer_init(&loop_, &tick);
@@ -56,7 +58,9 @@ class uv_server {
          ++pass) {
       uv_run(&loop_, UV_RUN_ONCE);
       for (connection* c : open_) {
-        c->peak_loop_bytes = std::max(c->peak_loop_bytes, uv_stream_get_write_queue_size(c->uv_stream()));
+        const std::size_t loop_bytes = uv_stream_get_write_queue_size(c->uv_stream());
+        c->peak_loop_bytes = std::max(c->peak_loop_bytes, loop_bytes);
+        if (after_pass && !c->closing) after_pass(c->stream->driver().stats(), loop_bytes);
       }
     }
     uv_close(reinterpret_cast<uv_handle_t*>(&tick), nullptr);

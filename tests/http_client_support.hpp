@@ -359,10 +359,10 @@ inline nlohmann::json stats_of(server_process& server) {
   return nlohmann::json::parse(split_response(response).second);
 }
 
-// /stats once `settled` holds for it, or when the wait limit is reached.
+// /stats once `settled` holds for it, or when `limit` (the wait limit unless said) is reached.
 template <class Settled>
-nlohmann::json settled_stats(server_process& server, Settled settled) {
-  const auto deadline = steady::now() + wait_limit;
+nlohmann::json settled_stats(server_process& server, Settled settled, steady::duration limit = wait_limit) {
+  const auto deadline = steady::now() + limit;
   nlohmann::json stats = stats_of(server);
   while (!settled(stats) && steady::now() < deadline) {
     std::this_thread::sleep_for(milliseconds(10));
