@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs the main demo: the libuv HTTP server
-# (examples/http_server) streaming a 259 MB JSON array while it answers pings, measured by
-# examples/http_bench against the same server in --oneshot mode, with a fast reader and a
-# slow one. Prints the comparison table. Extra arguments go to http_bench
+# (examples/http_server/) streaming a 259 MB JSON array while it answers pings, measured by
+# benchmarks/http_bench.cpp against the same server in --oneshot mode, with a fast reader and
+# a slow one. Prints the comparison table. Extra arguments go to http_bench
 # (--length N, --slow-seconds S, --ping-interval-ms M).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,4 +10,4 @@ cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 [ -f build/build.ninja ] || meson setup build --buildtype=release >/dev/null
 meson compile -C build http_server http_bench >/dev/null
-./build/examples/http_bench --server build/examples/http_server "$@"
+./build/benchmarks/http_bench --server build/examples/http_server "$@"

@@ -20,7 +20,9 @@
 
 namespace {
 
-using iterjson::testing::generated;
+using iterjson::testing::chunked_decoder;
+using iterjson::testing::lazy_numbers;
+using namespace std::string_literals;
 
 // A sink whose "loop" is the test: it records every write, takes at most `accept` bytes
 // of each at once, and keeps the rest for the test to report with on_written.
@@ -78,16 +80,12 @@ auto record_into(outcome& o) {
   };
 }
 
-auto numbers(std::size_t count) {
-  return generated(count, [](std::size_t i) { return i; });
-}
-
 }  // namespace
 
 TEST_CASE("the driver writes whole blocks, the prefix first, and ends once") {
   recording_sink sink;
   iterjson::stream_driver driver(sink, {.block_size = 1000, .high_water = 4000, .turn_bytes = 1500});
-  const auto values = numbers(10'000);
+  const auto values = lazy_numbers(10'000);
   outcome o;
   driver.start(iterjson::encoder(values), record_into(o), "HEADER\n");
   CHECK(sink.written.empty());  // start only asks for a turn, as documented
@@ -105,29 +103,43 @@ TEST_CASE("the driver writes whole blocks, the prefix first, and ends once") {
   CHECK_FALSE(driver.active());
 }
 
+// The decoder every test of chunked streams reads them with.
+TEST_CASE("the tests' chunked decoder takes a stream cut anywhere and refuses broken framing") {
+  const std::string stream = "3\r\nabc\r\nA\r\n0123456789\r\n0\r\n\r\n";
+  CHECK(iterjson::testing::decode_chunked(stream) == "abc0123456789");
+  for (std::size_t cut = 0; cut <= stream.size(); ++cut) {
+    chunked_decoder decoder;
+    std::string body;
+    const auto append = [&](std::string_view data) { body += data; };
+    CHECK(decoder.take(std::string_view(stream).substr(0, cut), append));
+    CHECK(decoder.complete() == (cut == stream.size()));
+    CHECK(decoder.take(std::string_view(stream).substr(cut), append));
+    CHECK(decoder.complete());
+    CHECK(body == "abc0123456789");
+    CHECK(decoder.largest_chunk() == 15);  // "A\r\n", ten bytes, "\r\n"
+  }
+  CHECK(iterjson::testing::decode_chunked_prefix(stream.substr(0, 13)) == "abc01");
+  for (const std::string& broken : {stream.substr(0, stream.size() - 1), stream + "x", "3\r\nabcd\r\n0\r\n\r\n"s,
+                                    "g\r\n0\r\n\r\n"s, "\r\n0\r\n\r\n"s, "3;x=y\r\nabc\r\n0\r\n\r\n"s}) {
+    CAPTURE(broken);
+    CHECK_FALSE(iterjson::testing::decode_chunked(broken).has_value());
+  }
+}
+
 TEST_CASE("with http_chunked, each block is one chunk of at most block_size bytes, and the last chunk ends it") {
   recording_sink sink;
   iterjson::stream_driver driver(sink, {.block_size = 256, .framing = iterjson::transfer_framing::http_chunked});
-  const auto values = numbers(1000);
+  const auto values = lazy_numbers(1000);
   outcome o;
   driver.start(iterjson::encoder(values), record_into(o), "HTTP/1.1 200 OK\r\n\r\n");
   run_loop(driver, sink);
   CHECK(o.end.ok());
   REQUIRE(sink.written.starts_with("HTTP/1.1 200 OK\r\n\r\n"));
-  std::string_view chunks(sink.written);
-  chunks.remove_prefix(19);
+  chunked_decoder decoder;
   std::string body;
-  for (;;) {
-    const std::size_t line = chunks.find("\r\n");
-    const std::size_t size = std::stoul(std::string(chunks.substr(0, line)), nullptr, 16);
-    chunks.remove_prefix(line + 2);
-    if (size == 0) break;
-    CHECK(line + 2 + size + 2 <= 256);
-    body += chunks.substr(0, size);
-    CHECK(chunks.substr(size, 2) == "\r\n");
-    chunks.remove_prefix(size + 2);
-  }
-  CHECK(chunks == "\r\n");
+  CHECK(decoder.take(std::string_view(sink.written).substr(19), [&](std::string_view data) { body += data; }));
+  CHECK(decoder.complete());
+  CHECK(decoder.largest_chunk() <= 256);
   CHECK(body == iterjson::to_string(values));
 }
 
@@ -136,7 +148,7 @@ TEST_CASE("the driver holds at most the high-water mark and resumes as bytes are
   sink.accept = 0;  // the peer reads nothing until told
   const iterjson::stream_options options{.block_size = 1000, .high_water = 3000};
   iterjson::stream_driver driver(sink, options);
-  const auto values = numbers(100'000);
+  const auto values = lazy_numbers(100'000);
   outcome o;
   driver.start(iterjson::encoder(values), record_into(o));
   for (int i = 0; i < 10 && sink.turn_requests != 0; ++i) {
@@ -169,8 +181,8 @@ TEST_CASE("a turn produces exactly its byte budget, then asks for another") {
                                         .turn_time = std::chrono::hours(1),
                                         .turn_step = 512});
   outcome o;
-  driver.start(iterjson::encoder(numbers(50'000)), record_into(o));
-  const std::size_t total = iterjson::to_string(numbers(50'000)).size();
+  driver.start(iterjson::encoder(lazy_numbers(50'000)), record_into(o));
+  const std::size_t total = iterjson::to_string(lazy_numbers(50'000)).size();
   std::size_t last = 0;
   std::size_t turns = 0;
   for (; turns != 1000 && sink.turn_requests != 0; ++turns) {
@@ -193,7 +205,7 @@ TEST_CASE("a turn ends when its time is up") {
                                         .turn_time = std::chrono::nanoseconds(0),
                                         .turn_step = 100});
   outcome o;
-  driver.start(iterjson::encoder(numbers(1000)), record_into(o));
+  driver.start(iterjson::encoder(lazy_numbers(1000)), record_into(o));
   sink.turn_requests = 0;
   driver.on_turn();
   CHECK(driver.stats().text_bytes == 100);  // one step, then the time is up
@@ -204,14 +216,14 @@ TEST_CASE("a turn ends when its time is up") {
   driver.on_turn();
   CHECK(sink.written.size() == 200);  // the flush handed over the partial block
   run_loop(driver, sink);
-  CHECK(sink.written == iterjson::to_string(numbers(1000)));
+  CHECK(sink.written == iterjson::to_string(lazy_numbers(1000)));
 }
 
 TEST_CASE("pause holds production until resume; stop ends it without a callback") {
   recording_sink sink;
   iterjson::stream_driver driver(sink, {.block_size = 100, .high_water = 1000, .turn_bytes = 100});
   outcome o;
-  driver.start(iterjson::encoder(numbers(10'000)), record_into(o));
+  driver.start(iterjson::encoder(lazy_numbers(10'000)), record_into(o));
   sink.turn_requests = 0;
   driver.on_turn();
   const std::size_t before = sink.written.size();
@@ -241,7 +253,7 @@ TEST_CASE("a write error ends the stream with the peer's error, after the write 
   sink.accept = 0;
   iterjson::stream_driver driver(sink);
   outcome o;
-  driver.start(iterjson::encoder(numbers(100)), record_into(o));
+  driver.start(iterjson::encoder(lazy_numbers(100)), record_into(o));
   driver.on_turn();
   CHECK(o.calls == 1);
   CHECK(o.end.error == std::errc::broken_pipe);
@@ -388,7 +400,7 @@ TEST_CASE("records of a stream of values go out at the end of the turn that made
   recording_sink slow_sink;
   iterjson::stream_driver slow(slow_sink, {.block_size = 1024, .high_water = 4096, .turn_bytes = 2, .turn_step = 2});
   outcome slow_outcome;
-  slow.start(iterjson::encoder(iterjson::ndjson(numbers(3))), record_into(slow_outcome));
+  slow.start(iterjson::encoder(iterjson::ndjson(lazy_numbers(3))), record_into(slow_outcome));
   CHECK(slow_sink.turn_requests == 1);
   slow_sink.turn_requests = 0;
   slow.on_turn();

@@ -34,7 +34,6 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
-#include "../examples/number_sequence.hpp"
 #include "loopback.hpp"
 
 extern char** environ;
@@ -371,23 +370,10 @@ nlohmann::json settled_stats(server_process& server, Settled settled, steady::du
   return stats;
 }
 
-// The bodies of the complete chunks at the start of a chunked body.
-inline std::string leading_chunks(std::string_view stream) {
-  std::string body;
-  for (;;) {
-    const std::size_t line_end = stream.find("\r\n");
-    if (line_end == std::string_view::npos) return body;
-    std::size_t size = 0;
-    const auto [end, error] = std::from_chars(stream.data(), stream.data() + line_end, size, 16);
-    REQUIRE((error == std::errc{} && end == stream.data() + line_end));
-    if (stream.size() < line_end + 2 + size + 2) return body;
-    REQUIRE(stream.substr(line_end + 2 + size, 2) == "\r\n");
-    body += stream.substr(line_end + 2, size);
-    stream.remove_prefix(line_end + 2 + size + 2);
-  }
+// The text of /numbers?length=`length`.
+inline std::string numbers_text(long long length) {
+  return iterjson::to_string(lazy_numbers(static_cast<std::size_t>(length)));
 }
-
-inline std::string numbers_text(long long length) { return iterjson::to_string(examples::number_sequence(length)); }
 
 inline constexpr std::string_view pong = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 4\r\n\r\npong";
 inline constexpr std::string_view ping_request = "GET /ping HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";

@@ -12,7 +12,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -157,61 +156,28 @@ void allow_open_files(rlim_t count) {
 // place in it: for a thousand streams at once, without holding a thousand bodies.
 class chunked_check {
  public:
-  chunked_check(std::string_view head, std::string_view text) : text_(text), literal_(head) {}
+  chunked_check(std::string_view head, std::string_view text) : head_left_(head), text_(text) {}
 
   // The next bytes of the response; false from the first one not as expected on.
   bool take(std::string_view bytes) {
-    while (!bytes.empty() && ok_) {
-      if (!literal_.empty()) {  // bytes that must be these: the head, a chunk's CRLF
-        const std::size_t n = std::min(literal_.size(), bytes.size());
-        ok_ = bytes.substr(0, n) == literal_.substr(0, n);
-        literal_.remove_prefix(n);
-        bytes.remove_prefix(n);
-      } else if (left_in_chunk_ != 0) {  // chunk data: the text, from where it is
-        const std::size_t n = std::min(left_in_chunk_, bytes.size());
-        ok_ = bytes.substr(0, n) == text_.substr(at_, n);
-        at_ += n;
-        left_in_chunk_ -= n;
-        bytes.remove_prefix(n);
-        if (left_in_chunk_ == 0) literal_ = "\r\n";
-      } else if (ended_) {
-        ok_ = false;  // a byte after the last chunk
-      } else {
-        take_size_line(bytes.front());
-        bytes.remove_prefix(1);
-      }
-    }
-    return ok_;
+    const std::size_t n = std::min(head_left_.size(), bytes.size());
+    ok_ = ok_ && bytes.substr(0, n) == head_left_.substr(0, n);
+    head_left_.remove_prefix(n);
+    bytes.remove_prefix(n);
+    const bool framed = decoder_.take(bytes, [&](std::string_view data) {
+      ok_ = ok_ && data == text_.substr(at_, data.size());  // the text, from where it is
+      at_ += data.size();
+    });
+    return ok_ = ok_ && framed;
   }
 
-  [[nodiscard]] bool complete() const { return ok_ && ended_ && literal_.empty(); }
+  [[nodiscard]] bool complete() const { return ok_ && decoder_.complete() && at_ == text_.size(); }
 
  private:
-  void take_size_line(char c) {
-    size_line_ += c;
-    if (!size_line_.ends_with("\r\n")) {
-      ok_ = size_line_.size() < 16;
-      return;
-    }
-    const char* digits_end = size_line_.data() + size_line_.size() - 2;
-    std::size_t size = 0;
-    const auto [end, error] = std::from_chars(size_line_.data(), digits_end, size, 16);
-    ok_ = error == std::errc{} && end == digits_end && size <= text_.size() - at_;
-    size_line_.clear();
-    left_in_chunk_ = size;
-    if (size == 0) {  // the last chunk: the text must be all there
-      ok_ = ok_ && at_ == text_.size();
-      ended_ = true;
-      literal_ = "\r\n";
-    }
-  }
-
+  std::string_view head_left_;  // of the head, what has not arrived yet
   std::string_view text_;
-  std::string_view literal_;
-  std::string size_line_;
   std::size_t at_ = 0;  // in text_
-  std::size_t left_in_chunk_ = 0;
-  bool ended_ = false;
+  chunked_decoder decoder_;
   bool ok_ = true;
 };
 
@@ -244,7 +210,7 @@ TEST_CASE("http_server faults: a client that resets mid-stream fails its stream,
     const std::string received = c.read_at_least(1024 * 1024);
     REQUIRE(received.size() >= 1024 * 1024);
     REQUIRE(received.starts_with(chunked_json_head));
-    const std::string text = leading_chunks(std::string_view(received).substr(chunked_json_head.size()));
+    const std::string text = decode_chunked_prefix(std::string_view(received).substr(chunked_json_head.size()));
     CHECK(text.size() > 1000 * 1000);
     CHECK(numbers_text(200'000).starts_with(text));  // 1.29 MB
     c.reset();

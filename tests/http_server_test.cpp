@@ -106,7 +106,7 @@ TEST_CASE("http_server: /primes streams the primes in order; clients that leave 
     c.send("GET /primes HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
     const std::string received = c.read_at_least(ndjson_head.size() + 150'000);
     REQUIRE(received.starts_with(ndjson_head));
-    std::string lines = leading_chunks(std::string_view(received).substr(ndjson_head.size()));
+    std::string lines = decode_chunked_prefix(std::string_view(received).substr(ndjson_head.size()));
     CHECK(lines.starts_with(first_primes));
     lines.erase(lines.rfind('\n') + 1);  // whole lines only
     REQUIRE(lines.size() > 100'000);
@@ -327,7 +327,8 @@ TEST_CASE("http_server: /primes takes format=sse, json-seq, ndjson and array") {
     received += c.read_at_least(16 * 1024);  // a whole block: at least one whole chunk
     c.reset();
     const std::size_t body_at = received.find("\r\n\r\n") + 4;
-    return received.substr(0, body_at) + leading_chunks(std::string_view(received).substr(body_at)).substr(0, size);
+    const std::string body = decode_chunked_prefix(std::string_view(received).substr(body_at));
+    return received.substr(0, body_at) + body.substr(0, size);
   };
   const std::string two_sse = "data: {\"n\":1,\"prime\":2}\n\ndata: {\"n\":2,\"prime\":3}\n\n";
   CHECK(first_lines("sse", two_sse.size()) == chunked_head_close("text/event-stream") + two_sse);

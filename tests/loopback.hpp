@@ -156,27 +156,6 @@ inline std::string read_stream(std::uint16_t port, const reading& how = {}) {
   return text;
 }
 
-// The body of an HTTP/1.1 chunked stream, or nothing if it is malformed or incomplete
-// (no last chunk).
-inline std::optional<std::string> decode_chunked(std::string_view stream) {
-  std::string body;
-  for (;;) {
-    const std::size_t line_end = stream.find("\r\n");
-    if (line_end == std::string_view::npos || line_end == 0) return std::nullopt;
-    std::size_t size = 0;
-    for (const char c : stream.substr(0, line_end)) {
-      const std::size_t digit = std::string_view("0123456789abcdef").find(c);
-      if (digit == std::string_view::npos) return std::nullopt;
-      size = size * 16 + digit;
-    }
-    stream.remove_prefix(line_end + 2);
-    if (stream.size() < size + 2 || stream.substr(size, 2) != "\r\n") return std::nullopt;
-    if (size == 0) return stream.size() == 2 ? std::optional(body) : std::nullopt;
-    body.append(stream.substr(0, size));
-    stream.remove_prefix(size + 2);
-  }
-}
-
 // --- documents -----------------------------------------------------------------------
 
 struct sample_record {
@@ -202,11 +181,6 @@ inline std::vector<sample_record> sample_records() {
                        {{"even", i % 2 == 0}, {"tens", i % 10 == 0}}});
   }
   return records;
-}
-
-// [0, 1, ..., count - 1], never materialized.
-inline auto lazy_numbers(std::size_t count) {
-  return generated(count, [](std::size_t i) { return i; });
 }
 
 // --- the scenarios -------------------------------------------------------------------

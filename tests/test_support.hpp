@@ -1,15 +1,20 @@
 #pragma once
 
-// Helpers shared by the tests: every way of draining an encoder, compared.
+// Helpers shared by the tests: every way of draining an encoder, compared; lazy ranges;
+// the decoder of HTTP chunked bodies.
 
+#include <algorithm>
+#include <charconv>
 #include <cstddef>
 #include <cstdio>
 #include <fstream>
 #include <initializer_list>
 #include <iterator>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <type_traits>
 #include <utility>
 
@@ -60,6 +65,92 @@ class generated {
   std::size_t count_;
   mutable F f_;
 };
+
+// [0, 1, ..., count - 1], never materialized.
+inline auto lazy_numbers(std::size_t count) {
+  return generated(count, [](std::size_t i) { return i; });
+}
+
+// An HTTP/1.1 chunked body (RFC 9112, section 7.1), decoded as its bytes arrive, cut
+// anywhere: the tests' one decoder, for a whole response, for the start of one, and for a
+// thousand at once, whose bodies it passes on without keeping them. Chunk extensions and
+// trailers, which the server never sends, are malformed here.
+class chunked_decoder {
+ public:
+  // Decodes the next bytes of the stream, passing chunk data to `on_data` as it comes, a
+  // chunk perhaps in several pieces. False from the first byte that breaks the framing
+  // on: a size line not in hex digits, a chunk not ended by CRLF, a byte after the last
+  // chunk.
+  template <class OnData>
+  bool take(std::string_view bytes, OnData&& on_data) {
+    while (!bytes.empty() && ok_) {
+      if (crlf_left_ != 0) {  // the CRLF after a chunk's data, or after the last chunk
+        ok_ = bytes.front() == "\r\n"[2 - crlf_left_];
+        --crlf_left_;
+        bytes.remove_prefix(1);
+      } else if (data_left_ != 0) {
+        const std::size_t n = std::min(data_left_, bytes.size());
+        on_data(bytes.substr(0, n));
+        data_left_ -= n;
+        bytes.remove_prefix(n);
+        if (data_left_ == 0) crlf_left_ = 2;
+      } else if (ended_) {
+        ok_ = false;
+      } else {
+        take_size_line(bytes.front());
+        bytes.remove_prefix(1);
+      }
+    }
+    return ok_;
+  }
+
+  // The last chunk arrived, and nothing wrong before it.
+  [[nodiscard]] bool complete() const { return ok_ && ended_ && crlf_left_ == 0; }
+  // The longest chunk so far as it was sent: size line, data and CRLF.
+  [[nodiscard]] std::size_t largest_chunk() const { return largest_chunk_; }
+
+ private:
+  void take_size_line(char c) {
+    size_line_ += c;
+    if (!size_line_.ends_with("\r\n")) {
+      ok_ = size_line_.size() < 16;
+      return;
+    }
+    const char* digits_end = size_line_.data() + size_line_.size() - 2;
+    const auto [end, error] = std::from_chars(size_line_.data(), digits_end, data_left_, 16);
+    ok_ = error == std::errc{} && end == digits_end && end != size_line_.data();
+    largest_chunk_ = std::max(largest_chunk_, size_line_.size() + data_left_ + 2);
+    size_line_.clear();
+    if (data_left_ == 0) {  // the last chunk
+      ended_ = true;
+      crlf_left_ = 2;
+    }
+  }
+
+  std::string size_line_;
+  std::size_t data_left_ = 0;  // of the chunk under way
+  std::size_t crlf_left_ = 0;  // bytes of a CRLF due
+  std::size_t largest_chunk_ = 0;
+  bool ended_ = false;
+  bool ok_ = true;
+};
+
+// The body of a whole chunked stream, or nothing if it is malformed or incomplete.
+inline std::optional<std::string> decode_chunked(std::string_view stream) {
+  chunked_decoder decoder;
+  std::string body;
+  decoder.take(stream, [&](std::string_view data) { body += data; });
+  return decoder.complete() ? std::optional(std::move(body)) : std::nullopt;
+}
+
+// The chunk data at the start of a chunked stream cut anywhere, its last chunk perhaps in
+// part; the framing so far must be right.
+inline std::string decode_chunked_prefix(std::string_view stream) {
+  chunked_decoder decoder;
+  std::string body;
+  REQUIRE(decoder.take(stream, [&](std::string_view data) { body += data; }));
+  return body;
+}
 
 // Concatenation of next() slices; checks each slice's size contract on the way.
 template <class T>

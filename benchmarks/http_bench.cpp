@@ -1,4 +1,4 @@
-// Measures the demo server, examples/http_server, streamed against one-shot: how fast a large
+// Measures the demo server, examples/http_server/, streamed against one-shot: how fast a large
 // /numbers body arrives, how long /ping waits meanwhile, and what the server spends on it in
 // memory and write syscalls, with a fast reader and with a slow one.
 //
