@@ -7,6 +7,7 @@
 // - Boost.JSON's tree: iterjson_{next,read,to_string}, boost_serializer, boost_serialize;
 // - nlohmann::ordered_json: nlohmann_dump, iterjson_{next,read,to_string}_nlohmann;
 // - rapidjson::Document: rapidjson_writer, iterjson_{next,read,to_string}_rapidjson;
+// - a yyjson document: yyjson_write, iterjson_{next,read,to_string}_yyjson;
 // - native structs (ITERJSON_FIELDS): iterjson_{next,read,to_string}_native.
 //
 // Each benchmark is named "<contender>/<corpus>" and reports bytes per second of its own

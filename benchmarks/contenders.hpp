@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cstddef>
+#include <cstdlib>
 #include <string_view>
 #include <vector>
 
@@ -24,6 +25,8 @@
 #include "iterjson/adapters/boost_json.hpp"
 #include "iterjson/adapters/nlohmann.hpp"
 #include "iterjson/adapters/rapidjson.hpp"
+#include "iterjson/adapters/yyjson.hpp"
+#include "tree_copies.hpp"
 #include "iterjson/iterjson.hpp"
 
 namespace bench::contender {
@@ -113,6 +116,19 @@ struct rapidjson_writer {
     writer.Reset(buffer);
     if (!tree.Accept(writer)) fail("RapidJSON's writer refused the tree (NaN or infinity?)");
     sink(std::string_view(buffer.GetString(), buffer.GetSize()));
+  }
+};
+
+// yyjson's one-shot writer on its own immutable document: one malloc'd text, freed after.
+struct yyjson_write {
+  static constexpr std::string_view name = "yyjson_write()";
+  template <class Sink>
+  void operator()(const yyjson_document& tree, Sink&& sink) {
+    std::size_t size = 0;
+    char* text = ::yyjson_write(tree.doc.get(), 0, &size);
+    if (text == nullptr) fail("yyjson_write failed");
+    sink(std::string_view(text, size));
+    std::free(text);
   }
 };
 

@@ -2,7 +2,8 @@
 
 // The contenders on the shared corpora, as bench_corpora times them and bench_memory
 // weighs them: each corpus in every form a contender writes (Boost.JSON's tree,
-// nlohmann::ordered_json, a rapidjson::Document, native structs), the check of each
+// nlohmann::ordered_json, a rapidjson::Document, a yyjson document, native structs), the
+// check of each
 // contender's text, and the list of benchmarks, named "<contender>/<corpus>".
 
 #include <cstddef>
@@ -36,6 +37,8 @@ inline void make_tree(const json::value& source, nlohmann::ordered_json& tree) {
 }
 
 inline void make_tree(const json::value& source, rapidjson::Document& tree) { copy_to_rapidjson(source, tree); }
+
+inline void make_tree(const json::value& source, yyjson_document& tree) { copy_to_yyjson(source, tree); }
 
 template <class Native>
 void make_tree(const json::value& source, Native& tree) {
@@ -119,6 +122,15 @@ std::size_t checked_text_size(Writer& writer, const Tree& tree, std::string_view
   BENCH_ON_EACH_CORPUS(iterjson_read_rapidjson, ::rapidjson::Document);              \
   BENCH_ON_EACH_CORPUS(iterjson_to_string_rapidjson, ::rapidjson::Document);         \
                                                                                      \
+  BENCH_CORPUS_CONTENDER(measure, yyjson_write, yyjson_write);                        \
+  BENCH_CORPUS_CONTENDER(measure, iterjson_next_yyjson, iterjson_next);               \
+  BENCH_CORPUS_CONTENDER(measure, iterjson_read_yyjson, iterjson_read);               \
+  BENCH_CORPUS_CONTENDER(measure, iterjson_to_string_yyjson, iterjson_to_string);     \
+  BENCH_ON_EACH_CORPUS(yyjson_write, ::bench::yyjson_document);                       \
+  BENCH_ON_EACH_CORPUS(iterjson_next_yyjson, ::bench::yyjson_document);               \
+  BENCH_ON_EACH_CORPUS(iterjson_read_yyjson, ::bench::yyjson_document);               \
+  BENCH_ON_EACH_CORPUS(iterjson_to_string_yyjson, ::bench::yyjson_document);          \
+                                                                                      \
   BENCH_CORPUS_CONTENDER(measure, iterjson_next_native, iterjson_next);              \
   BENCH_CORPUS_CONTENDER(measure, iterjson_read_native, iterjson_read);              \
   BENCH_CORPUS_CONTENDER(measure, iterjson_to_string_native, iterjson_to_string);    \

@@ -3,9 +3,13 @@
 // The same data in each library's own tree, copied from a Boost.JSON tree: every
 // contender then writes the very same numbers, strings and member order.
 
+#include <cstdlib>
+#include <memory>
 #include <string>
 
+#include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
+#include <yyjson.h>
 #include <nlohmann/json.hpp>
 #include <rapidjson/document.h>
 
@@ -80,4 +84,25 @@ inline void copy_to_rapidjson(const boost::json::value& tree, rapidjson::Documen
   copy_to_rapidjson(tree, document, document.GetAllocator());
 }
 
+// An immutable yyjson document, as yyjson's reader makes it: read from Boost's text of the
+// tree, whose doubles round-trip, so that it holds the very same numbers.
+struct yyjson_document {
+  struct deleter {
+    void operator()(yyjson_doc* doc) const { yyjson_doc_free(doc); }
+  };
+  std::unique_ptr<yyjson_doc, deleter> doc;
+};
+
+inline void copy_to_yyjson(const boost::json::value& source, yyjson_document& tree) {
+  const std::string text = boost::json::serialize(source);
+  tree.doc.reset(yyjson_read(text.data(), text.size(), 0));
+  if (tree.doc == nullptr) std::abort();
+}
+
 }  // namespace bench
+
+// iterjson writes a bench::yyjson_document as its root value, through the yyjson adapter.
+template <>
+struct iterjson::encode_as<bench::yyjson_document> {
+  static const yyjson_val& convert(const bench::yyjson_document& tree) { return *yyjson_doc_get_root(tree.doc.get()); }
+};

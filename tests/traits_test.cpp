@@ -265,3 +265,13 @@ TEST_CASE("a conversion to a view: the view is kept in the frame that writes it"
   const std::map<std::string, readings> named{{"b", {{2}}}, {"a", {{1, 1}}}};
   CHECK(encode_every_way(named, {.sort_keys = true}) == R"({"a":[1,1],"b":[2]})");
 }
+
+TEST_CASE("raw_json is written as it is, across every slice boundary") {
+  const std::string serialized = R"({"already":["serialized",1.10]})";
+  std::vector<iterjson::raw_json> values{{"123456789012345678901234567890"}, {serialized}, {"null"}};
+  CHECK(encode_every_way(values) == R"([123456789012345678901234567890,{"already":["serialized",1.10]},null])");
+  const std::map<std::string, iterjson::raw_json> members{{"b", {"2.50"}}, {"a", {"[]"}}};
+  CHECK(encode_every_way(members, {.indent = 1}) == "{\n \"a\":[],\n \"b\":2.50\n}");
+  CHECK(encode_every_way(std::optional<iterjson::raw_json>(iterjson::raw_json{"1e400"})) == "1e400");
+  static_assert(iterjson::encodable<iterjson::raw_json>);
+}

@@ -46,6 +46,14 @@ struct encode_as;
 template <class T>
 struct variant_traits;
 
+/// JSON text written as it is: a number more precise than a double, a value serialized
+/// elsewhere, a DOM's raw number. Trusted, not checked: `text` must be one whole JSON
+/// value, and is copied out when written, so it need only outlive that write. Options do
+/// not apply inside it (no re-indenting, no `ensure_ascii`).
+struct raw_json {
+  std::string_view text;
+};
+
 /// The fields `ITERJSON_FIELDS` lists for a struct: `members` is a tuple of
 /// `struct_field`.
 template <class T>

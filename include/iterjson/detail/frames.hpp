@@ -662,8 +662,8 @@ template <class Reference>
 constexpr bool inline_scalar() {
   using plain = std::remove_cvref_t<Reference>;
   constexpr value_kind kind = kind_of<plain>();
-  if constexpr (kind == value_kind::null || kind == value_kind::boolean || kind == value_kind::integer ||
-                kind == value_kind::floating) {
+  if constexpr (kind == value_kind::null || kind == value_kind::raw || kind == value_kind::boolean ||
+                kind == value_kind::integer || kind == value_kind::floating) {
     return true;
   } else if constexpr (kind == value_kind::string) {
     return std::is_lvalue_reference_v<Reference> || string_view_type<plain>;
@@ -836,6 +836,8 @@ ITERJSON_DETAIL_INLINE void write_value(writer& w, T& value) {
     w.push_and_step<product_frame<T, true>>(value);
   } else if constexpr (kind == value_kind::null) {
     w.put_null();
+  } else if constexpr (kind == value_kind::raw) {
+    w.put_json_text(value.text);
   } else if constexpr (kind == value_kind::boolean) {
     w.put_bool(value);
   } else if constexpr (kind == value_kind::integer) {

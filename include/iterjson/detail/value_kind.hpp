@@ -27,6 +27,7 @@ enum class value_kind {
   variant,     // variant_traits<T>, std::variant, std::optional, smart pointers
   fields,      // ITERJSON_FIELDS
   null,
+  raw,         // raw_json
   boolean,
   integer,
   floating,
@@ -125,6 +126,7 @@ constexpr value_kind kind_of() {
   else if constexpr (has_variant_traits<plain> || std_sum_type<plain>) return value_kind::variant;
   else if constexpr (has_struct_fields<plain>) return value_kind::fields;
   else if constexpr (null_type<plain>) return value_kind::null;
+  else if constexpr (std::same_as<plain, raw_json>) return value_kind::raw;
   else if constexpr (std::same_as<plain, bool> || std::same_as<plain, std::vector<bool>::reference>) return value_kind::boolean;
   else if constexpr (integer_type<plain>) return value_kind::integer;
   else if constexpr (floating_type<plain>) return value_kind::floating;
@@ -171,7 +173,7 @@ template <class T>
 constexpr bool is_self_contained() {
   using plain = std::remove_cvref_t<T>;
   constexpr value_kind kind = kind_of<plain>();
-  if constexpr (kind == value_kind::null || kind == value_kind::boolean ||
+  if constexpr (kind == value_kind::null || kind == value_kind::raw || kind == value_kind::boolean ||
                 kind == value_kind::integer || kind == value_kind::floating) {
     return true;
   } else if constexpr (kind == value_kind::string) {
