@@ -1,7 +1,7 @@
 // libFuzzer target: the input is JSON text, so the corpora and round-trip files of
 // ../shared/data are seeds as they are; the bytes after the value, if any, are the options
-// block (value_tree.hpp, read_options). The value is encoded every way and checked (see
-// oracle.hpp).
+// block (value_tree.hpp, read_options). The value is encoded with to_string and one other
+// way and checked (see oracle.hpp).
 //
 // The reader takes any bytes and never fails; where the text stops making sense, the value
 // ends. Beyond JSON it reads:
@@ -11,19 +11,22 @@
 //     NaN, Infinity, -Infinity; #HHHHHHHHHHHHHHHH a double by its bits; %HHHHHHHH a float
 //   objects: a std::map when the keys are unique, else a vector of pairs; object_mode
 //     (options) 1 makes every object pairs, 2 and 3 alternate by depth (pairs at even or
-//     odd depths)
+//     odd depths). The text is read once, every object as pairs, and the objects settled
+//     when the options are known.
 // Nesting past max_tree_depth ends the value.
 
+#include <algorithm>
 #include <charconv>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
-#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <variant>
+#include <vector>
 
 #include "oracle.hpp"
 #include "value_tree.hpp"
@@ -62,7 +65,6 @@ class json_reader {
   }
 
   [[nodiscard]] std::string_view rest() const { return text_.substr(at_); }
-  void set_object_mode(std::uint8_t mode) { object_mode_ = mode; }
 
  private:
   [[nodiscard]] bool at_end() const { return at_ >= text_.size(); }
@@ -195,11 +197,10 @@ class json_reader {
     return {std::move(items)};
   }
 
+  // As pairs, whatever the keys: see settle_objects.
   value read_object(std::size_t depth) {
     ++at_;
     fuzz::object_pairs members;
-    std::set<std::string_view> keys;
-    bool duplicates = false;
     while (skip('"')) {
       --at_;
       std::string key = read_string();
@@ -209,34 +210,45 @@ class json_reader {
       if (!skip(',')) break;
     }
     skip('}');
-    for (const auto& [key, member] : members) duplicates |= !keys.insert(key).second;
-    const bool as_pairs = duplicates || object_mode_ == 1 || (object_mode_ == 2 && depth % 2 == 0) ||
-                          (object_mode_ == 3 && depth % 2 == 1);
-    if (as_pairs) return {std::move(members)};
-    fuzz::object_map map;
-    for (auto& [key, member] : members) map.emplace(std::move(key), std::move(member));
-    return {std::move(map)};
+    return {std::move(members)};
   }
 
   std::string_view text_;
   std::size_t at_ = 0;
-  std::uint8_t object_mode_ = 0;
 };
+
+// Makes each object of `v`, read as pairs, a std::map, unless its keys repeat or
+// object_mode keeps pairs at its depth.
+void settle_objects(value& v, std::size_t depth, std::uint8_t object_mode) {
+  if (auto* items = std::get_if<fuzz::array>(&v.alternative)) {
+    for (value& item : *items) settle_objects(item, depth + 1, object_mode);
+    return;
+  }
+  auto* members = std::get_if<fuzz::object_pairs>(&v.alternative);
+  if (members == nullptr) return;
+  for (auto& member : *members) settle_objects(member.second, depth + 1, object_mode);
+  if (object_mode == 1 || (object_mode == 2 && depth % 2 == 0) || (object_mode == 3 && depth % 2 == 1)) return;
+  std::vector<std::string_view> keys;
+  keys.reserve(members->size());
+  for (const auto& member : *members) keys.emplace_back(member.first);
+  std::sort(keys.begin(), keys.end());
+  if (std::adjacent_find(keys.begin(), keys.end()) != keys.end()) return;  // duplicates stay pairs
+  fuzz::object_map map;
+  for (auto& [key, member] : *members) map.emplace(std::move(key), std::move(member));
+  v.alternative = std::move(map);
+}
 
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   fuzz::on_large_stack([&] {
     const std::string_view text(reinterpret_cast<const char*>(data), size);
-    // The options come after the value, but say how to read its objects: read the value
-    // once to find where it ends, then again with the object mode.
-    json_reader probe(text);
-    (void)probe.read_value(0);
-    fuzz::byte_reader options_block(probe.rest());
-    fuzz::fuzz_options options = fuzz::read_options(options_block);
+    // The options come after the value, but say what its objects are: settled after.
     json_reader reader(text);
-    reader.set_object_mode(options.object_mode);
-    const value root = reader.read_value(0);
+    value root = reader.read_value(0);
+    fuzz::byte_reader options_block(reader.rest());
+    fuzz::fuzz_options options = fuzz::read_options(options_block);
+    settle_objects(root, 0, options.object_mode);
     fuzz::bound_indentation(options, root);
     fuzz::check(root, options, fuzz::input_hash(data, size));
   });

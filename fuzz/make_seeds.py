@@ -10,7 +10,8 @@ writes OUT_DIR/json_fuzzer/ and OUT_DIR/tree_fuzzer/ (emptied first):
 - tree_fuzzer: the same values in tree_fuzzer.cpp's binary format, after an options
   block, and a few values only that format has (deep nesting, long and broken strings).
 The options blocks are value_tree.hpp's `read_options` format; before a tree it is
-always whole (6 bytes and more), since the value follows it.
+always whole (6 bytes and more), since the value follows it. The seeds take turns at
+the way of encoding that runs besides to_string (bits 5-6 of the block's byte 5).
 """
 
 import json
@@ -39,6 +40,13 @@ OPTION_PRESETS = [
     options_block(flags=1 | 2 | 8, indent=12, chunk=0x8000 + 63, more=8),  # all-pairs objects
     options_block(flags=32, chunk=0x8000 + 4095, more=16),  # verbatim, chunk 4096, alternating objects
 ]
+
+
+def with_way(block, way):
+    """`block` with `way` as its other way of encoding; an empty block as it is."""
+    if len(block) < 6:
+        return block
+    return block[:5] + bytes([block[5] & 0x9F | way << 5]) + block[6:]
 
 
 def to_text(value):
@@ -104,15 +112,21 @@ def tree_bytes(value, depth=0):
     return bytes(out)
 
 
+def large_count(n, step):
+    """A count of tree_fuzzer.cpp's format from its large range: n, rounded down to a
+    multiple of `step` (128 for long strings, 4 for levels)."""
+    return struct.pack("<H", 0xFF00 | n // step)
+
+
 # Values only the binary format has: see tree_fuzzer.cpp for the ops.
 TREE_SPECIALS = [
-    # 3000 levels, then a string cut in a UTF-8 sequence
-    b"\x11" + struct.pack("<H", 3000) + b"\x1b" + b"\x0a\x03\x00\x1c\x2a",
-    b"\x11" + struct.pack("<H", 1200) + b"\xe4" + b"\x07\x1c",  # 1200 levels, then NaN
+    # 1000 levels, then a string cut in a UTF-8 sequence
+    b"\x11" + large_count(1000, 4) + b"\x1b" + b"\x0a\x03\x00\x1c\x2a",
+    b"\x11" + large_count(600, 4) + b"\xe4" + b"\x07\x1c",  # 600 levels, then NaN
     # 20000 clean bytes; 3000 euro signs
-    b"\x0c\x02" + b"\x0b\x00" + struct.pack("<H", 20000) + b"\x0b\x12" + struct.pack("<H", 3000),
+    b"\x0c\x02" + b"\x0b\x00" + large_count(20000, 128) + b"\x0b\x12" + large_count(3000, 128),
     # 5000 stray continuation bytes, 9000 quotes, eight broken sequences, integer and NaN edges
-    b"\x0c\x06" + b"\x0b\x1c" + struct.pack("<H", 5000) + b"\x0b\x06" + struct.pack("<H", 9000)
+    b"\x0c\x06" + b"\x0b\x1c" + large_count(5000, 128) + b"\x0b\x06" + large_count(9000, 128)
     + b"\x0a\x08" + bytes(range(28, 36)) + b"\x05\x03\x05\x18\x07\x1f",
     # pairs: a broken key twice, "/", "b\xff"; an integer-keyed map with a box
     b"\x0e\x04" + b"\x01\x02\x1c\x04" + b"\x07\x1c" + b"\x02" + b"\x03" + struct.pack("<q", 5)
@@ -140,23 +154,23 @@ def main():
     for name in sorted(os.listdir(roundtrip)):
         with open(os.path.join(roundtrip, name), "rb") as f:
             text = f.read()
-        preset = OPTION_PRESETS[count % len(OPTION_PRESETS)]
+        preset, way = OPTION_PRESETS[count % len(OPTION_PRESETS)], count // len(OPTION_PRESETS) % 4
         write(json_dir, name, text)
-        write(json_dir, name + ".options", text + (preset or OPTION_PRESETS[1]))
-        write(tree_dir, name, (preset or options_block()) + tree_bytes(json.loads(text)))
+        write(json_dir, name + ".options", text + with_way(preset or OPTION_PRESETS[1], way))
+        write(tree_dir, name, with_way(preset or options_block(), way) + tree_bytes(json.loads(text)))
         count += 1
 
     corpora = os.path.join(shared, "corpora")
     for name in sorted(os.listdir(corpora)):
         for i, value in enumerate(corpus_values(os.path.join(corpora, name))):
-            preset = OPTION_PRESETS[count % len(OPTION_PRESETS)]
-            write(json_dir, f"{name}.{i}", to_text(value) + preset)
-            write(tree_dir, f"{name}.{i}", (preset or options_block()) + tree_bytes(value))
+            preset, way = OPTION_PRESETS[count % len(OPTION_PRESETS)], count // len(OPTION_PRESETS) % 4
+            write(json_dir, f"{name}.{i}", to_text(value) + with_way(preset, way))
+            write(tree_dir, f"{name}.{i}", with_way(preset or options_block(), way) + tree_bytes(value))
             count += 1
 
     for i, special in enumerate(TREE_SPECIALS):
         for j, preset in enumerate(OPTION_PRESETS):
-            write(tree_dir, f"special.{i}.{j}", (preset or options_block()) + special)
+            write(tree_dir, f"special.{i}.{j}", with_way(preset or options_block(), (i + j) % 4) + special)
 
     print(f"seeds: {len(os.listdir(json_dir))} for json_fuzzer, {len(os.listdir(tree_dir))} for tree_fuzzer")
 

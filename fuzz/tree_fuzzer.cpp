@@ -1,6 +1,7 @@
 // libFuzzer target: a value tree and options made from a compact binary format, encoded
-// every way and checked (see oracle.hpp). scripts/fuzz.sh builds and runs it; seeds come
-// from ../shared/data through fuzz/make_seeds.py, which writes this format.
+// with to_string and one other way and checked (see oracle.hpp). scripts/fuzz.sh builds
+// and runs it; seeds come from ../shared/data through fuzz/make_seeds.py, which writes
+// this format.
 //
 // The input: the options block (value_tree.hpp, read_options), then one value:
 //   op = byte % 18, then
@@ -9,15 +10,21 @@
 //    6 double (8 bytes LE: its bits)   7 a double edge (1 byte: index)   8 float (4 bytes: its bits)
 //    9 string: varint length, the bytes
 //   10 string of pieces: 1 byte count, then 1 byte per piece (index into `pieces`)
-//   11 long string: 1 byte piece, 2 bytes repeat count, up to 32 KiB: crosses chunks
+//   11 long string: 1 byte piece, 2 bytes repeat count (a count, below), up to 32 KiB:
+//      crosses chunks
 //   12 array: 1 byte count (modulo 64), the values
 //   13 std::map: 1 byte count (modulo 64), then key and value each
 //   14 pairs: likewise, duplicates kept
 //   15 std::map with int64 keys: 1 byte count (modulo 64), then 8 bytes key and value each
 //   16 box: 1 byte, even: empty, odd: the value follows
-//   17 deep nesting: 2 bytes levels (up to max_tree_depth), 1 byte pattern, the innermost value
+//   17 deep nesting: 2 bytes levels (a count, below; up to max_tree_depth), 1 byte pattern,
+//      the innermost value
 //   a key: byte % 4: 0 varint length and bytes, 1 pieces as op 10, 2 the previous key of
 //   this object again, 3 one of a few short keys (1 byte index)
+//   a count: 2 bytes, small as a rule, large only from 0xFF00 up: below 0xFF00, modulo 513
+//   (long strings) or 65 (levels); from 0xFF00, the low byte times 128 (long strings) or
+//   4 (levels). Each check costs in proportion to the text, and a thousand levels cost
+//   some 10 ms: rare, they leave time for many more inputs.
 // Every read past the end gives zeros: any input is complete.
 
 #include <algorithm>
@@ -76,11 +83,12 @@ const double double_edges[] = {0.0, -0.0, 1.0, -1.0, 0.1, 0.5, 1.5, 1e-4, 1e-5, 
                                from_bits(0x7FF0000000000001ull), from_bits(0xFFF8000000000001ull),
                                from_bits(0x000FFFFFFFFFFFFFull), 0.30000000000000004, 2.0 / 3.0, 1e300, 1e-300};
 
-// How much one input may build: the checks encode each value several times. Each level
-// of deep nesting counts as a node.
+// How much one input may build: the checks go over each value several times. Each level
+// of deep nesting counts as a node, and all of them together at most max_tree_depth.
 struct budget {
   std::size_t nodes = 8000;
-  std::size_t string_bytes = 1 << 16;
+  std::size_t levels = fuzz::max_tree_depth;
+  std::size_t string_bytes = 1 << 15;
 };
 
 class tree_reader {
@@ -139,12 +147,21 @@ class tree_reader {
     return take_bytes(std::move(text));
   }
 
+  // A count (see the top of the file): up to `usual`, or from 0xFF00 the low byte times `step`.
+  std::size_t read_count(std::size_t usual, std::size_t step) {
+    const auto bits = in_.integral<std::uint16_t>();
+    return bits < 0xFF00 ? bits % (usual + 1) : (bits & 0xFF) * step;
+  }
+
   std::string read_long_string() {
     const std::string_view piece = pieces[in_.byte() % piece_count];
-    const std::size_t repeats = in_.integral<std::uint16_t>() % (32768 / piece.size() + 1);
+    const std::size_t repeats = std::min({read_count(512, 128), 32768 / piece.size(),
+                                          (budget_.string_bytes + piece.size() - 1) / piece.size()});
+    const std::size_t size = piece.size() * repeats;
     std::string text;
-    text.reserve(piece.size() * repeats);
-    for (std::size_t i = 0; i < repeats && text.size() < budget_.string_bytes; ++i) text += piece;
+    text.reserve(size);
+    if (repeats > 0) text = piece;
+    while (text.size() < size) text.append(text, 0, std::min(text.size(), size - text.size()));  // doubling
     return take_bytes(std::move(text));
   }
 
@@ -199,8 +216,8 @@ class tree_reader {
   // built from the inside out without recursion.
   value read_deep(std::size_t depth) {
     const std::size_t room = fuzz::max_tree_depth - std::min(depth, fuzz::max_tree_depth);
-    const std::size_t levels =
-        std::min({in_.integral<std::uint16_t>() % (fuzz::max_tree_depth + 1), room, budget_.nodes});
+    const std::size_t levels = std::min({read_count(64, 4), room, budget_.levels, budget_.nodes});
+    budget_.levels -= levels;
     budget_.nodes -= levels;
     const std::uint8_t pattern = in_.byte();
     value nested = read_value(depth + levels);

@@ -56,9 +56,12 @@ inline value& value::operator=(const value&) = default;
 inline value& value::operator=(value&&) noexcept = default;
 inline value::~value() = default;
 
-// Nesting the targets build at most: deep enough for the encoder's own stack to matter,
-// shallow enough for the recursive checks, Boost.JSON and simdjson on the call stack.
-inline constexpr std::size_t max_tree_depth = 4000;
+// Nesting the targets build at most: deep enough for the encoder's own stack to matter
+// (its frames fill blocks of 2 KiB, 4 KiB, ... up to a few hundred KiB), shallow enough
+// for the recursive checks, Boost.JSON and simdjson on the call stack. Each level costs
+// the checks some 10 microseconds: deeper, the deep inputs that fill a corpus would take
+// most of the time.
+inline constexpr std::size_t max_tree_depth = 1000;
 
 // Reads the fuzz input front to back; past its end every read gives zeros, so any input
 // is complete, and an empty one means default options and a null value.
@@ -117,6 +120,8 @@ struct fuzz_options {
   std::string key_separator = ":";
   // For the JSON target: how objects are made (see json_fuzzer.cpp).
   std::uint8_t object_mode = 0;
+  // The way of encoding that runs besides to_string (oracle.hpp, `check`).
+  std::uint8_t other_way = 0;
 
   fuzz_options() = default;
   fuzz_options(const fuzz_options& other) { *this = other; }
@@ -125,6 +130,7 @@ struct fuzz_options {
     item_separator = other.item_separator;
     key_separator = other.key_separator;
     object_mode = other.object_mode;
+    other_way = other.other_way;
     opts.item_separator = item_separator;
     opts.key_separator = key_separator;
     return *this;
@@ -175,7 +181,9 @@ inline std::string read_separator(byte_reader& in, char mark) {
 //   bytes 3-4: chunk_size: 0 gives 4096, 0xFFFF gives 0 (refused), below 0x8000 gives
 //           1 to 64, else 1 to 32768
 //   byte 5: bit 0 item separator follows, bit 1 key separator follows, bit 2 max_depth
-//           follows (2 bytes, below 8192), bits 3-4 object_mode
+//           follows (2 bytes, below 8192), bits 3-4 object_mode, bits 5-6 the way of
+//           encoding besides to_string (next(), read(), the two mixed, to_string with an
+//           error_code)
 inline fuzz_options read_options(byte_reader& in) {
   fuzz_options o;
   const std::uint8_t flags = in.byte();
@@ -204,6 +212,7 @@ inline fuzz_options read_options(byte_reader& in) {
   if ((more & 2) != 0) o.key_separator = detail::read_separator(in, ':');
   if ((more & 4) != 0) o.opts.max_depth = in.integral<std::uint16_t>() % 8192;
   o.object_mode = (more >> 3) & 3;
+  o.other_way = (more >> 5) & 3;
   o.opts.item_separator = o.item_separator;
   o.opts.key_separator = o.key_separator;
   return o;
@@ -234,10 +243,10 @@ inline std::size_t indent_cost(const value& v, std::size_t depth, std::size_t in
       v.alternative);
 }
 
-// Indentation grows with the square of the depth: past a few MiB of it, the checks
-// would take seconds, so the indent is dropped to 0 (still a newline per item).
+// Indentation grows with the square of the depth: past 64 KiB of it, the checks would
+// take milliseconds, so the indent is dropped to 0 (still a newline per item).
 inline void bound_indentation(fuzz_options& o, const value& root) {
-  constexpr std::size_t most = std::size_t{1} << 21;
+  constexpr std::size_t most = std::size_t{1} << 16;
   if (o.opts.indent > 0 && indent_cost(root, 0, static_cast<std::size_t>(o.opts.indent)) > most) o.opts.indent = 0;
 }
 

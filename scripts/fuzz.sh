@@ -33,16 +33,17 @@ mkdir -p "$build_dir/artifacts" || exit 1
 
 # --- build -----------------------------------------------------------------------------
 cxx=${FUZZ_CXX:-clang++-14}
+# Coverage (what guides libFuzzer) only of iterjson and the input readers: see the allowlist.
 flags=(-std=c++20 -O1 -g -fno-omit-frame-pointer -Wall -Wextra
-       -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -D_GLIBCXX_ASSERTIONS
-       -Iinclude $(pkg-config --cflags fmt simdjson))
+       -fsanitize=fuzzer,address,undefined -fsanitize-coverage-allowlist=fuzz/coverage_allowlist.txt
+       -fno-sanitize-recover=all -D_GLIBCXX_ASSERTIONS -Iinclude $(pkg-config --cflags fmt simdjson))
 libs=($(pkg-config --libs fmt simdjson) -lboost_json -pthread)
 
 build() {
   local target=$1 binary=$build_dir/$1
-  # Rebuilt when a source or header is newer than the binary, or the flags changed.
+  # Rebuilt when a source, header or the allowlist is newer than the binary, or the flags changed.
   if [ -x "$binary" ] && [ "$(cat "$binary.flags" 2>/dev/null)" = "${flags[*]}" ] &&
-     [ -z "$(find fuzz include -newer "$binary" \( -name '*.cpp' -o -name '*.hpp' \) -print -quit)" ]; then
+     [ -z "$(find fuzz include -newer "$binary" \( -name '*.cpp' -o -name '*.hpp' -o -name '*.txt' \) -print -quit)" ]; then
     return 0
   fi
   echo "building $target"
