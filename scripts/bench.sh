@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the benchmarks in a release build, then prints Markdown tables of the medians:
-#   bench_corpora    iterjson against Boost.JSON, nlohmann and RapidJSON on the corpora
+#   bench_corpora    iterjson against Boost.JSON, nlohmann, RapidJSON and yyjson on the corpora
 #   bench_synthetic  the same writers on synthetic data, one cost at a time
 #   bench_memory     the peak heap of each contender while it writes
 #
@@ -12,12 +12,13 @@
 # lazy document (1000 by default). Results are written to $build_dir/bench/<binary>.json;
 # scripts/bench_chart.py draws them.
 #
-# Builds in "build" (BUILD_DIR overrides it), which other scripts use too: it is set up
-# here only when it is not a Meson build directory yet, and never reconfigured.
+# Builds in "build-bench" (BUILD_DIR overrides it): the tests' build/ leaves the
+# benchmarks out. It is set up here only when it is not a Meson build directory yet, and
+# never reconfigured.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-build_dir=${BUILD_DIR:-build}
+build_dir=${BUILD_DIR:-build-bench}
 results_dir=$build_dir/bench
 
 only=corpora,synthetic,memory
@@ -40,7 +41,7 @@ for family in ${only//,/ }; do
 done
 
 if [[ ! -f $build_dir/meson-private/coredata.dat ]]; then
-  meson setup "$build_dir" --buildtype=release
+  meson setup "$build_dir" --buildtype=release -Dtests=disabled -Dbenchmarks=enabled
 fi
 
 buildtype=$(meson introspect "$build_dir" --buildoptions | python3 -c '

@@ -4,7 +4,7 @@ synthetic input), one bar per contender, in MB/s of the contender's own text.
 
     python3 scripts/bench_chart.py [OUTPUT.png] [--results DIR]
 
-OUTPUT defaults to docs/benchmark.png and DIR to build/bench, where bench.sh writes
+OUTPUT defaults to docs/benchmark.png and DIR to build-bench/bench, where bench.sh writes
 bench_corpora.json and bench_synthetic.json. Medians are drawn when the runs were
 repeated, else the single runs. bench.sh reads the results with read_results() too.
 """
@@ -98,7 +98,7 @@ def draw(inputs, output):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("output", nargs="?", default="docs/benchmark.png", help="the PNG to write")
-    parser.add_argument("--results", default="build/bench", help="where bench.sh wrote its JSON files")
+    parser.add_argument("--results", default="build-bench/bench", help="where bench.sh wrote its JSON files")
     arguments = parser.parse_args()
     try:
         import matplotlib  # noqa: F401  (only to fail early, with advice)
