@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <ranges>
 #include <string_view>
+#include <type_traits>
 
 #include <yyjson.h>
 
@@ -26,10 +27,97 @@ inline std::string_view yyjson_text(const yyjson_mut_val& value) noexcept {
   return {unsafe_yyjson_get_str(&value), unsafe_yyjson_get_len(&value)};
 }
 
-// Calls `visitor` with what a value of either kind holds, containers as `Array` and
-// `Object` views of it.
-template <class Array, class Object, class Value, class Visitor>
-ITERJSON_DETAIL_INLINE void visit_yyjson(const Value& value, Visitor& visitor) {
+// The next child of a container: an element, or a member (its key; the value follows).
+// An immutable document skips the subtree of what it steps over; a mutable one follows
+// its ring, where a key links to its value and the value to the next key.
+inline const yyjson_val* yyjson_next(const yyjson_val* element) noexcept { return unsafe_yyjson_get_next(element); }
+inline const yyjson_val* yyjson_next_member(const yyjson_val* key) noexcept { return unsafe_yyjson_get_next(key + 1); }
+inline const yyjson_val& yyjson_member_value(const yyjson_val* key) noexcept { return key[1]; }
+inline const yyjson_mut_val* yyjson_next(const yyjson_mut_val* element) noexcept { return element->next; }
+inline const yyjson_mut_val* yyjson_next_member(const yyjson_mut_val* key) noexcept { return key->next->next; }
+inline const yyjson_mut_val& yyjson_member_value(const yyjson_mut_val* key) noexcept { return *key->next; }
+
+// One member of an object, as the encoder's maps see it: key() and value().
+template <class Node>
+class yyjson_member {
+ public:
+  explicit yyjson_member(const Node* key) : key_(key) {}
+  [[nodiscard]] std::string_view key() const { return yyjson_text(*key_); }
+  [[nodiscard]] const Node& value() const { return yyjson_member_value(key_); }
+
+ private:
+  const Node* key_;
+};
+
+template <class Node, bool Object>
+struct yyjson_map_types {};
+template <class Node>
+struct yyjson_map_types<Node, true> {
+  using key_type = std::string_view;
+  using mapped_type = Node;
+};
+
+// The children of an array (its elements) or of an object (its members, map-like), in
+// document order, counted by the container's length.
+template <class Node, bool Object>
+class yyjson_children : public std::ranges::view_base, public yyjson_map_types<Node, Object> {
+ public:
+  class iterator {
+   public:
+    using value_type = std::conditional_t<Object, yyjson_member<Node>, Node>;
+    using difference_type = std::ptrdiff_t;
+    iterator() = default;
+    iterator(const Node* at, std::size_t left) : at_(at), left_(left) {}
+    std::conditional_t<Object, value_type, const Node&> operator*() const {
+      if constexpr (Object) {
+        return value_type(at_);
+      } else {
+        return *at_;
+      }
+    }
+    iterator& operator++() {
+      if constexpr (Object) {
+        at_ = yyjson_next_member(at_);
+      } else {
+        at_ = yyjson_next(at_);
+      }
+      --left_;
+      return *this;
+    }
+    iterator operator++(int) {
+      const iterator before = *this;
+      ++*this;
+      return before;
+    }
+    bool operator==(const iterator& other) const { return left_ == other.left_; }
+
+   private:
+    const Node* at_ = nullptr;
+    std::size_t left_ = 0;
+  };
+
+  // An immutable container's first child follows it; a mutable one points at its last
+  // child, whose successor in the ring is the first.
+  explicit yyjson_children(const Node& container) : size_(unsafe_yyjson_get_len(&container)) {
+    if (size_ == 0) return;
+    if constexpr (std::is_same_v<Node, yyjson_val>) {
+      first_ = unsafe_yyjson_get_first(&container);
+    } else {
+      const Node* last = static_cast<const Node*>(container.uni.ptr);
+      first_ = Object ? yyjson_next_member(last) : yyjson_next(last);
+    }
+  }
+  [[nodiscard]] iterator begin() const { return iterator(first_, size_); }
+  [[nodiscard]] iterator end() const { return iterator(); }
+
+ private:
+  const Node* first_ = nullptr;
+  std::size_t size_;
+};
+
+// Calls `visitor` with what a value of either kind of document holds.
+template <class Node, class Visitor>
+ITERJSON_DETAIL_INLINE void visit_yyjson(const Node& value, Visitor& visitor) {
   switch (unsafe_yyjson_get_tag(&value)) {
     case YYJSON_TYPE_NULL | YYJSON_SUBTYPE_NONE: return visitor(nullptr);
     case YYJSON_TYPE_BOOL | YYJSON_SUBTYPE_FALSE: return visitor(false);
@@ -39,212 +127,19 @@ ITERJSON_DETAIL_INLINE void visit_yyjson(const Value& value, Visitor& visitor) {
     case YYJSON_TYPE_NUM | YYJSON_SUBTYPE_REAL: return visitor(value.uni.f64);
     case YYJSON_TYPE_STR | YYJSON_SUBTYPE_NONE:
     case YYJSON_TYPE_STR | YYJSON_SUBTYPE_NOESC: return visitor(yyjson_text(value));
-    case YYJSON_TYPE_ARR | YYJSON_SUBTYPE_NONE: return visitor(Array(value));
-    case YYJSON_TYPE_OBJ | YYJSON_SUBTYPE_NONE: return visitor(Object(value));
+    case YYJSON_TYPE_ARR | YYJSON_SUBTYPE_NONE: return visitor(yyjson_children<Node, false>(value));
+    case YYJSON_TYPE_OBJ | YYJSON_SUBTYPE_NONE: return visitor(yyjson_children<Node, true>(value));
     default: return visitor(raw_json{yyjson_text(value)});  // numbers read as raw text
   }
 }
 
-// --- immutable documents ---------------------------------------------------------------
-
-// The elements of an immutable array: from the value after its header to the value past
-// its subtree, each step skipping an element's own subtree.
-class yyjson_elements : public std::ranges::view_base {
- public:
-  class iterator {
-   public:
-    using value_type = yyjson_val;
-    using difference_type = std::ptrdiff_t;
-    iterator() = default;
-    explicit iterator(const yyjson_val* at) : at_(at) {}
-    const yyjson_val& operator*() const { return *at_; }
-    iterator& operator++() {
-      at_ = unsafe_yyjson_get_next(at_);
-      return *this;
-    }
-    iterator operator++(int) {
-      const iterator before = *this;
-      ++*this;
-      return before;
-    }
-    bool operator==(const iterator&) const = default;
-
-   private:
-    const yyjson_val* at_ = nullptr;
-  };
-
-  explicit yyjson_elements(const yyjson_val& array)
-      : first_(unsafe_yyjson_get_first(&array)), end_(unsafe_yyjson_get_next(&array)) {}
-  [[nodiscard]] iterator begin() const { return iterator(first_); }
-  [[nodiscard]] iterator end() const { return iterator(end_); }
-
- private:
-  const yyjson_val* first_;
-  const yyjson_val* end_;
-};
-
-// One member of an immutable object: its key, and the value right after it.
-class yyjson_member {
- public:
-  explicit yyjson_member(const yyjson_val* key) : key_(key) {}
-  [[nodiscard]] std::string_view key() const { return yyjson_text(*key_); }
-  [[nodiscard]] const yyjson_val& value() const { return key_[1]; }
-
- private:
-  const yyjson_val* key_;
-};
-
-// The members of an immutable object, in document order, as a map-like range.
-class yyjson_members : public std::ranges::view_base {
- public:
-  using key_type = std::string_view;
-  using mapped_type = yyjson_val;
-
-  class iterator {
-   public:
-    using value_type = yyjson_member;
-    using difference_type = std::ptrdiff_t;
-    iterator() = default;
-    explicit iterator(const yyjson_val* key) : key_(key) {}
-    value_type operator*() const { return value_type(key_); }
-    iterator& operator++() {
-      key_ = unsafe_yyjson_get_next(key_ + 1);
-      return *this;
-    }
-    iterator operator++(int) {
-      const iterator before = *this;
-      ++*this;
-      return before;
-    }
-    bool operator==(const iterator&) const = default;
-
-   private:
-    const yyjson_val* key_ = nullptr;
-  };
-
-  explicit yyjson_members(const yyjson_val& object)
-      : first_(unsafe_yyjson_get_first(&object)), end_(unsafe_yyjson_get_next(&object)) {}
-  [[nodiscard]] iterator begin() const { return iterator(first_); }
-  [[nodiscard]] iterator end() const { return iterator(end_); }
-
- private:
-  const yyjson_val* first_;
-  const yyjson_val* end_;
-};
-
-// --- mutable documents -----------------------------------------------------------------
-
-// The elements of a mutable array: its ring from the first, which follows the last,
-// counted by the array's length.
-class yyjson_mut_elements : public std::ranges::view_base {
- public:
-  class iterator {
-   public:
-    using value_type = yyjson_mut_val;
-    using difference_type = std::ptrdiff_t;
-    iterator() = default;
-    iterator(const yyjson_mut_val* at, std::size_t left) : at_(at), left_(left) {}
-    const yyjson_mut_val& operator*() const { return *at_; }
-    iterator& operator++() {
-      at_ = at_->next;
-      --left_;
-      return *this;
-    }
-    iterator operator++(int) {
-      const iterator before = *this;
-      ++*this;
-      return before;
-    }
-    bool operator==(const iterator& other) const { return left_ == other.left_; }
-
-   private:
-    const yyjson_mut_val* at_ = nullptr;
-    std::size_t left_ = 0;
-  };
-
-  explicit yyjson_mut_elements(const yyjson_mut_val& array)
-      : last_(static_cast<const yyjson_mut_val*>(array.uni.ptr)), size_(unsafe_yyjson_get_len(&array)) {}
-  [[nodiscard]] iterator begin() const { return size_ == 0 ? iterator() : iterator(last_->next, size_); }
-  [[nodiscard]] iterator end() const { return iterator(); }
-
- private:
-  const yyjson_mut_val* last_;
-  std::size_t size_;
-};
-
-// One member of a mutable object: its key, and the value its key links to.
-class yyjson_mut_member {
- public:
-  explicit yyjson_mut_member(const yyjson_mut_val* key) : key_(key) {}
-  [[nodiscard]] std::string_view key() const { return yyjson_text(*key_); }
-  [[nodiscard]] const yyjson_mut_val& value() const { return *key_->next; }
-
- private:
-  const yyjson_mut_val* key_;
-};
-
-// The members of a mutable object: keys and values alternate in one ring, whose last
-// entry the object points at, the last member's key.
-class yyjson_mut_members : public std::ranges::view_base {
- public:
-  using key_type = std::string_view;
-  using mapped_type = yyjson_mut_val;
-
-  class iterator {
-   public:
-    using value_type = yyjson_mut_member;
-    using difference_type = std::ptrdiff_t;
-    iterator() = default;
-    iterator(const yyjson_mut_val* key, std::size_t left) : key_(key), left_(left) {}
-    value_type operator*() const { return value_type(key_); }
-    iterator& operator++() {
-      key_ = key_->next->next;
-      --left_;
-      return *this;
-    }
-    iterator operator++(int) {
-      const iterator before = *this;
-      ++*this;
-      return before;
-    }
-    bool operator==(const iterator& other) const { return left_ == other.left_; }
-
-   private:
-    const yyjson_mut_val* key_ = nullptr;
-    std::size_t left_ = 0;
-  };
-
-  explicit yyjson_mut_members(const yyjson_mut_val& object)
-      : last_key_(static_cast<const yyjson_mut_val*>(object.uni.ptr)), size_(unsafe_yyjson_get_len(&object)) {}
-  [[nodiscard]] iterator begin() const {
-    return size_ == 0 ? iterator() : iterator(last_key_->next->next, size_);
-  }
-  [[nodiscard]] iterator end() const { return iterator(); }
-
- private:
-  const yyjson_mut_val* last_key_;
-  std::size_t size_;
-};
-
 }  // namespace iterjson::detail
 
 // The views' iterators point into the document, not into the view, and run no user code.
-template <>
-inline constexpr bool std::ranges::enable_borrowed_range<iterjson::detail::yyjson_elements> = true;
-template <>
-inline constexpr bool std::ranges::enable_borrowed_range<iterjson::detail::yyjson_members> = true;
-template <>
-inline constexpr bool std::ranges::enable_borrowed_range<iterjson::detail::yyjson_mut_elements> = true;
-template <>
-inline constexpr bool std::ranges::enable_borrowed_range<iterjson::detail::yyjson_mut_members> = true;
-template <>
-inline constexpr bool iterjson::detail::trusted_dom_range<iterjson::detail::yyjson_elements> = true;
-template <>
-inline constexpr bool iterjson::detail::trusted_dom_range<iterjson::detail::yyjson_members> = true;
-template <>
-inline constexpr bool iterjson::detail::trusted_dom_range<iterjson::detail::yyjson_mut_elements> = true;
-template <>
-inline constexpr bool iterjson::detail::trusted_dom_range<iterjson::detail::yyjson_mut_members> = true;
+template <class Node, bool Object>
+inline constexpr bool std::ranges::enable_borrowed_range<iterjson::detail::yyjson_children<Node, Object>> = true;
+template <class Node, bool Object>
+inline constexpr bool iterjson::detail::trusted_dom_range<iterjson::detail::yyjson_children<Node, Object>> = true;
 
 /// Makes yyjson's values encodable: `yyjson_val` of an immutable document and
 /// `yyjson_mut_val` of a mutable one, by reference or by pointer (a null pointer is
@@ -256,7 +151,7 @@ template <>
 struct iterjson::variant_traits<yyjson_val> {
   template <class Visitor>
   ITERJSON_DETAIL_INLINE static void visit(const yyjson_val& value, Visitor&& visitor) {
-    detail::visit_yyjson<detail::yyjson_elements, detail::yyjson_members>(value, visitor);
+    detail::visit_yyjson(value, visitor);
   }
 };
 
@@ -264,7 +159,7 @@ template <>
 struct iterjson::variant_traits<yyjson_mut_val> {
   template <class Visitor>
   ITERJSON_DETAIL_INLINE static void visit(const yyjson_mut_val& value, Visitor&& visitor) {
-    detail::visit_yyjson<detail::yyjson_mut_elements, detail::yyjson_mut_members>(value, visitor);
+    detail::visit_yyjson(value, visitor);
   }
 };
 
