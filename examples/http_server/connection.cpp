@@ -16,6 +16,9 @@ void connection::accept(uv_stream_t* listener) {
   uv_tcp_init(server_.loop(), &tcp_);
   tcp_.data = this;
   if (uv_accept(listener, reinterpret_cast<uv_stream_t*>(&tcp_)) != 0) return close();
+  if (int size = server_.send_buffer(); size != 0) {
+    uv_send_buffer_size(reinterpret_cast<uv_handle_t*>(&tcp_), &size);  // a hint: no harm if refused
+  }
   quiet_since_ms_ = uv_now(server_.loop());
   set_reading(true);
 }

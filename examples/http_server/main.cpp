@@ -2,7 +2,7 @@
 // event loop: the demo of iterjson's driver and libuv adapter.
 //
 //   http_server [--port P] [--oneshot] [--feed-interval-ms MS] [--session-timeout-ms MS]
-//               [--max-sessions N] [--idle-timeout-ms MS]
+//               [--max-sessions N] [--idle-timeout-ms MS] [--send-buffer BYTES]
 //
 // --port 0 picks a free port; the server prints `listening on 127.0.0.1:PORT` when ready.
 // --oneshot is the blocking baseline: /numbers is serialized whole with to_string, then
@@ -38,7 +38,7 @@ using http_demo::settings;
 [[noreturn]] void usage(const std::string& problem) {
   std::fprintf(stderr,
                "http_server: %s\nusage: http_server [--port P] [--oneshot] [--feed-interval-ms MS] "
-               "[--session-timeout-ms MS] [--max-sessions N] [--idle-timeout-ms MS]\n",
+               "[--session-timeout-ms MS] [--max-sessions N] [--idle-timeout-ms MS] [--send-buffer BYTES]\n",
                problem.c_str());
   std::exit(2);
 }
@@ -73,6 +73,8 @@ settings parse_arguments(int argc, char** argv) {
       s.max_sessions = static_cast<std::size_t>(flag_number(argc, argv, i, 0, 1'000'000));
     } else if (flag == "--idle-timeout-ms") {
       s.idle_timeout_ms = flag_number(argc, argv, i, 1, day_ms);
+    } else if (flag == "--send-buffer") {
+      s.send_buffer = static_cast<int>(flag_number(argc, argv, i, 4096, 64 * 1024 * 1024));
     } else {
       usage("unknown argument " + std::string(flag));
     }

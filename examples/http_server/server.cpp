@@ -32,6 +32,7 @@ server::server(uv_loop_t* loop, const settings& s)
       oneshot_(s.oneshot),
       feed_interval_ms_(s.feed_interval_ms),
       idle_timeout_ms_(s.idle_timeout_ms),
+      send_buffer_(s.send_buffer),
       sessions_(loop, s.session_timeout_ms, s.max_sessions) {}
 
 int server::listen(int port) {

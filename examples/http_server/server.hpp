@@ -26,6 +26,7 @@ struct settings {
   std::uint64_t session_timeout_ms = 30'000;
   std::size_t max_sessions = 1000;
   std::uint64_t idle_timeout_ms = 60'000;
+  int send_buffer = 0;  // SO_SNDBUF of each connection; 0: the kernel's, which grows as it likes
 };
 
 // The figures of /stats.
@@ -63,6 +64,7 @@ class server {
   [[nodiscard]] bool oneshot() const { return oneshot_; }
   [[nodiscard]] uv_loop_t* loop() const { return loop_; }
   [[nodiscard]] std::uint64_t feed_interval_ms() const { return feed_interval_ms_; }
+  [[nodiscard]] int send_buffer() const { return send_buffer_; }
   server_stats& stats() { return stats_; }
   session_store& sessions() { return sessions_; }
   // Where every connection reads into: each copies what it read out at once, so one
@@ -84,6 +86,7 @@ class server {
   bool oneshot_;
   std::uint64_t feed_interval_ms_;
   std::uint64_t idle_timeout_ms_;
+  int send_buffer_;
   session_store sessions_;
   uv_tcp_t listener_{};
   uv_timer_t stall_timer_{};
