@@ -15,7 +15,8 @@
 #include <utility>
 
 #include "iterjson/detail/engine.hpp"
-#include "iterjson/detail/frames.hpp"
+#include "iterjson/detail/failure.hpp"
+#include "iterjson/detail/write_value.hpp"
 #include "iterjson/detail/value_kind.hpp"
 #include "iterjson/error.hpp"
 #include "iterjson/options.hpp"
@@ -25,39 +26,13 @@ namespace iterjson {
 
 namespace detail {
 
-[[noreturn, gnu::cold]] inline void abort_on(std::string_view message) {
-  std::fprintf(stderr, "iterjson: %.*s\n", static_cast<int>(message.size()), message.data());
-  std::abort();
-}
-
-// A call the API forbids: an exception of type Error, or without exceptions, an abort.
-template <class Error>
-[[noreturn, gnu::cold]] void on_misuse(const char* what) {
-#if ITERJSON_DETAIL_EXCEPTIONS
-  throw Error(what);
-#else
-  abort_on(what);
-#endif
-}
-
-// Memory a library could not allocate: std::bad_alloc, or without exceptions, an abort
-// (as operator new does then).
-[[noreturn, gnu::cold]] inline void on_out_of_memory(const char* what) {
-#if ITERJSON_DETAIL_EXCEPTIONS
-  (void)what;
-  throw std::bad_alloc();
-#else
-  abort_on(what);
-#endif
-}
-
 // to_string and iterencode cannot wait for a source: an error, with its path.
 [[gnu::cold]] inline void on_waiting_in_one_go(engine& e, const char* what) {
   e.fail(encode_errc::cannot_wait, std::string("a source has nothing yet, and ") + what +
                                        " cannot wait: drive an encoder instead");
 }
 
-// The whole text, or, after an error without exceptions, what came before it.
+// The whole text, or after a failure, what came before it.
 inline std::string encode_whole(engine& e) {
   std::string text(4096, '\0');
   std::size_t size = 0;
@@ -121,14 +96,24 @@ class encoder {
   /// a copy. Empty only when the text has ended (`done()`), or when a source has nothing
   /// yet (`waiting()`). (Every JSON value has text; only an empty stream of values,
   /// `framing.hpp`, has none at all.)
-  std::string_view next() { return engine_ ? engine_->next_slice() : std::string_view(); }
+  std::string_view next() {
+    if (!engine_ || engine_->done()) return {};
+    const std::string_view slice = engine_->next_slice();
+    if (engine_->failed()) raise_failure();
+    return slice;
+  }
 
   /// Writes the next bytes into `buffer`: exactly `size` of them, or fewer at the end
   /// or when a source has nothing yet (`waiting()`).
   /// Any size works, down to 1; text is resumed at any byte boundary. Bytes of `buffer`
   /// past the count returned may be overwritten too (numbers and strings are written
   /// with fixed-size stores); none past `size`.
-  std::size_t read(char* buffer, std::size_t size) { return engine_ ? engine_->fill(buffer, size) : 0; }
+  std::size_t read(char* buffer, std::size_t size) {
+    if (!engine_ || engine_->done()) return 0;
+    const std::size_t written = engine_->fill(buffer, size);
+    if (engine_->failed()) raise_failure();
+    return written;
+  }
 
   /// True once all text has been produced, or after an error; true for a moved-from
   /// encoder, which produces nothing.
@@ -155,22 +140,32 @@ class encoder {
   /// After a failure: the JSON Pointer of the value being written when it happened, for
   /// an `encode_error` and a user's exception alike; empty otherwise.
   [[nodiscard]] std::string_view error_path() const noexcept {
-    return engine_ ? std::string_view(engine_->error_path()) : std::string_view();
+    return engine_ ? std::string_view(engine_->failure_record().path) : std::string_view();
   }
 
   /// After a failure: which error it was, an `encode_errc` (`exception_thrown` for a
   /// user's exception); empty otherwise. Built with -fno-exceptions, errors are reported
   /// only here: `next()` and `read()` then return nothing and `failed()` turns true.
-  [[nodiscard]] std::error_code error() const noexcept { return engine_ ? engine_->error() : std::error_code(); }
+  [[nodiscard]] std::error_code error() const noexcept {
+    return engine_ ? engine_->failure_record().code : std::error_code();
+  }
 
   /// After an `encode_errc` failure: the message an `encode_error` would carry, path
   /// included.
   [[nodiscard]] std::string_view error_message() const noexcept {
-    return engine_ ? std::string_view(engine_->error_message()) : std::string_view();
+    return engine_ ? std::string_view(engine_->failure_record().message) : std::string_view();
   }
 
  private:
   friend class slice_range;
+
+  // The engine failed in this call: with exceptions, encode_error (or the user's own
+  // exception, which went through already); without, the failure stays in error() and
+  // the call returns nothing.
+  void raise_failure() {
+    if (ITERJSON_DETAIL_EXCEPTIONS) detail::raise(engine_->failure_record());
+  }
+
   std::unique_ptr<detail::engine> engine_;
 };
 
@@ -182,9 +177,7 @@ std::string to_string(T&& value, const options& opts = {}) {
   detail::engine engine(opts);
   detail::push_root(engine, value);  // by reference: the value lives through this call
   std::string text = detail::encode_whole(engine);
-#if !ITERJSON_DETAIL_EXCEPTIONS
-  if (engine.failed()) detail::abort_on(engine.error_message());
-#endif
+  if (engine.failed()) detail::raise(engine.failure_record());
   return text;
 }
 
@@ -195,20 +188,10 @@ template <class T>
 std::string to_string(T&& value, const options& opts, std::error_code& error) {
   detail::engine engine(opts);
   detail::push_root(engine, value);
-  error.clear();
-#if ITERJSON_DETAIL_EXCEPTIONS
-  try {
-    return detail::encode_whole(engine);
-  } catch (const encode_error& failure) {
-    error = failure.code();
-    return {};
-  }
-#else
   std::string text = detail::encode_whole(engine);
-  if (!engine.failed()) return text;
-  error = engine.error();
-  return {};
-#endif
+  error = engine.failure_record().code;
+  if (error) text.clear();
+  return text;
 }
 
 /// The slices of one value's text as an input range, like Python's `iterencode`:
@@ -245,7 +228,10 @@ class slice_range {
  private:
   void advance() {
     slice_ = encoder_.next();
-    if (slice_.empty() && encoder_.waiting()) detail::on_waiting_in_one_go(*encoder_.engine_, "iterencode");
+    if (slice_.empty() && encoder_.waiting()) {
+      detail::on_waiting_in_one_go(*encoder_.engine_, "iterencode");
+      encoder_.raise_failure();
+    }
   }
 
  public:

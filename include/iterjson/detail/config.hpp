@@ -21,11 +21,9 @@
 #endif
 
 // Code built with -fno-exceptions gets errors as an encoder's state, error(), instead of
-// encode_error: the engine then checks for failure where exceptions would unwind.
+// encode_error; failure.hpp is where the two part.
 #if defined(__cpp_exceptions) || defined(__EXCEPTIONS) || defined(_CPPUNWIND)
 #define ITERJSON_DETAIL_EXCEPTIONS 1
-#define ITERJSON_DETAIL_NORETURN noreturn
 #else
 #define ITERJSON_DETAIL_EXCEPTIONS 0
-#define ITERJSON_DETAIL_NORETURN
 #endif

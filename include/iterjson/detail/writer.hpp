@@ -14,21 +14,24 @@
 #include "iterjson/detail/engine.hpp"
 #include "iterjson/detail/escape.hpp"
 #include "iterjson/detail/frame_stack.hpp"
+#include "iterjson/detail/output_queue.hpp"
+#include "iterjson/detail/text_format.hpp"
 #include "iterjson/detail/value_kind.hpp"
 #include "iterjson/detail/write_number.hpp"
 
 namespace iterjson::detail {
 
-// What a frame writes with during one step. It copies the engine's window into its own
-// members, which the compiler keeps in registers: a byte written through a `char*` may
-// alias anything reachable, so writing through the engine itself would reload the
-// position after every byte. The position goes back to the engine when a child frame
-// steps and when the writer ends. For the same reason it keeps its own copies of what
-// it reads at every item (the separators, the scan mode), and tracks the frames it
-// pushed rather than reading the engine's top frame after each item.
+// What a frame writes with during one step. It copies the engine's window position into
+// its own members, which the compiler keeps in registers: a byte written through a
+// `char*` may alias anything reachable, so writing through the engine itself would
+// reload the position after every byte. The position goes back to the window when a
+// child frame steps and when the writer ends. For the same reason it keeps its own
+// copies of what it reads at every item (the separators, the scan mode), and tracks the
+// frames it pushed and the failures it met rather than reading the engine after each
+// item.
 //
-// The writers never fail for lack of room: what does not fit is queued in the engine,
-// in order, and written first next time. A frame checks `stopped()` after each item.
+// The writers never fail for lack of room: what does not fit is queued, in order, and
+// written first next time. A frame checks `stopped()` after each item.
 class writer {
   // Constants, not conversions from literals: in a large step the compiler may leave
   // those to a call of strlen.
@@ -39,40 +42,36 @@ class writer {
  public:
   explicit writer(engine& e) noexcept
       : engine_(e),
-        pos_(e.pos_),
-        end_(e.end_),
-        item_separator_(e.item_separator_.head),
-        key_separator_(e.key_separator_.head),
-        item_separator_size_(e.item_separator_.short_size),
-        key_separator_size_(e.key_separator_.short_size),
-        mode_(e.mode_),
-        indenting_(e.indenting_) {}
+        pos_(e.current_window().pos),
+        end_(e.current_window().end),
+        item_separator_(e.format().item_separator.head),
+        key_separator_(e.format().key_separator.head),
+        item_separator_size_(e.format().item_separator.short_size),
+        key_separator_size_(e.format().key_separator.short_size),
+        mode_(e.format().mode),
+        indenting_(e.format().indenting) {}
   writer(const writer&) = delete;
   writer& operator=(const writer&) = delete;
-  ~writer() { engine_.pos_ = pos_; }
+  ~writer() { current_window().pos = pos_; }
 
   // --- frames --------------------------------------------------------------------------
 
-  // A frame must return from its step: the window is full, or it pushed a child that
-  // is still open. Every push of a step goes through its writer, which so knows
-  // without reading the stack whether the frame stepping is still on top.
-  [[nodiscard]] ITERJSON_DETAIL_INLINE bool stopped(const frame&) const noexcept {
-    return pos_ == end_ || child_open_ || failed();
-  }
+  // A frame must return from its step: the window is full, it pushed a child that is
+  // still open, or the engine failed. Every push and every failure of a step goes
+  // through its writer, which so knows without reading the engine.
+  [[nodiscard]] ITERJSON_DETAIL_INLINE bool stopped(const frame&) const noexcept { return pos_ == end_ || halted_; }
 
   // The window is full: a container written inline hands over to a frame.
   [[nodiscard]] ITERJSON_DETAIL_INLINE bool full() const noexcept { return pos_ == end_; }
 
-  // Whether containers of scalars may be written inline, without a frame (see engine).
-  [[nodiscard]] ITERJSON_DETAIL_INLINE bool may_write_inline() const noexcept { return engine_.inline_containers_; }
+  // Whether containers of scalars may be written inline, without a frame (see text_format).
+  [[nodiscard]] ITERJSON_DETAIL_INLINE bool may_write_inline() const noexcept { return format().inline_containers; }
 
-  // Without exceptions, an error returns to the frame, which stops; with them, never.
-  [[nodiscard]] ITERJSON_DETAIL_INLINE bool failed() const noexcept { return !ITERJSON_DETAIL_EXCEPTIONS && engine_.failed_; }
 
   template <class F, class... Args>
   ITERJSON_DETAIL_INLINE F& push(Args&&... args) {
     F& pushed = engine_.push<F>(std::forward<Args>(args)...);
-    child_open_ = true;
+    halted_ = true;
     return pushed;
   }
 
@@ -82,15 +81,15 @@ class writer {
   template <class F, class... Args>
   ITERJSON_DETAIL_INLINE void push_and_step(Args&&... args) {
     F& pushed = engine_.push<F>(std::forward<Args>(args)...);
-    child_open_ = true;
-    if (pos_ == end_ || engine_.descent_ == engine::max_descent) return;
-    engine_.pos_ = pos_;
-    ++engine_.descent_;
+    halted_ = true;
+    if (pos_ == end_ || current_window().descent == engine::max_descent) return;
+    current_window().pos = pos_;
+    ++current_window().descent;
     frame* const below = pushed.below;
     pushed.step(engine_);
-    --engine_.descent_;
-    pos_ = engine_.pos_;
-    child_open_ = engine_.top() != below;
+    --current_window().descent;
+    pos_ = current_window().pos;
+    halted_ = engine_.top() != below;  // a frame that fails stays on the stack
   }
 
   // The frame on top is complete; it goes.
@@ -107,37 +106,47 @@ class writer {
     }
   }
 
-  [[nodiscard]] ITERJSON_DETAIL_INLINE bool sort_keys() const noexcept { return engine_.sort_keys(); }
+  [[nodiscard]] ITERJSON_DETAIL_INLINE bool sort_keys() const noexcept { return format().sort_keys; }
   [[nodiscard]] const waker& source_waker() { return engine_.source_waker(); }
   void wait() noexcept { engine_.wait(); }
-  void end_record() noexcept { ++engine_.records_; }
+  void end_record() noexcept { engine_.count_record(); }
   [[nodiscard]] bool indenting() const noexcept { return indenting_; }
-  [[nodiscard]] bool at_top_level() const noexcept { return engine_.depth_ == 0; }
-  [[ITERJSON_DETAIL_NORETURN]] ITERJSON_DETAIL_INLINE void fail(encode_errc code, const std::string& reason) {
+  [[nodiscard]] bool at_top_level() const noexcept { return current_window().depth == 0; }
+
+  // The engine fails at the item being written (see engine::fail). The failures are
+  // the engine's cold calls, never the writer's: a call given the writer's address would
+  // keep its position in memory rather than in registers.
+  ITERJSON_DETAIL_INLINE void fail(encode_errc code, const std::string& reason) {
     engine_.fail(code, reason);
+    halted_ = true;
   }
 
   // --- layout --------------------------------------------------------------------------
 
-  ITERJSON_DETAIL_INLINE void open_container(char bracket) {
-    if (engine_.depth_ == engine_.max_depth_) engine_.on_too_deep();
-    ++engine_.depth_;
+  // False when it is one level too deep: the engine failed.
+  ITERJSON_DETAIL_INLINE bool open_container(char bracket) {
+    if (current_window().depth == format().max_depth) [[unlikely]] {
+      fail_too_deep();
+      return false;
+    }
+    ++current_window().depth;
     put_char(bracket);
+    return true;
   }
 
   ITERJSON_DETAIL_INLINE void close_container(char bracket, bool had_items) {
-    --engine_.depth_;
+    --current_window().depth;
     if (had_items && indenting_) put_newline_indent();
     put_char(bracket);
   }
 
   ITERJSON_DETAIL_INLINE void begin_item(bool first) {
-    if (!first) put_separator(item_separator_, item_separator_size_, engine_.item_separator_);
+    if (!first) put_separator(item_separator_, item_separator_size_, format().item_separator);
     if (indenting_) put_newline_indent();
   }
 
   ITERJSON_DETAIL_INLINE void put_key_separator() {
-    put_separator(key_separator_, key_separator_size_, engine_.key_separator_);
+    put_separator(key_separator_, key_separator_size_, format().key_separator);
   }
 
   // Text that is JSON already and outlives the encoder, such as a struct's key.
@@ -200,13 +209,18 @@ class writer {
   }
 
  private:
+  // Parts of the engine at fixed offsets from it: no register of their own.
+  [[nodiscard]] ITERJSON_DETAIL_INLINE window& current_window() const noexcept { return engine_.current_window(); }
+  [[nodiscard]] ITERJSON_DETAIL_INLINE const text_format& format() const noexcept { return engine_.format(); }
+  [[nodiscard]] ITERJSON_DETAIL_INLINE output_queue& queue() const noexcept { return engine_.queue(); }
+
   [[nodiscard]] ITERJSON_DETAIL_INLINE std::size_t room() const noexcept { return static_cast<std::size_t>(end_ - pos_); }
 
   ITERJSON_DETAIL_INLINE void put_char(char c) {
     if (pos_ != end_) {
       *pos_++ = c;
     } else {
-      engine_.enqueue_copy(&byte_values[static_cast<unsigned char>(c)], 1);
+      queue().push_char(c);
     }
   }
 
@@ -219,7 +233,7 @@ class writer {
       const std::size_t fits = room();
       std::memcpy(pos_, text.data(), fits);
       pos_ = end_;
-      engine_.enqueue_copy(text.data() + fits, text.size() - fits);
+      queue().push_copy(text.data() + fits, text.size() - fits);
     }
   }
 
@@ -227,7 +241,7 @@ class writer {
     const std::size_t fits = std::min(room(), size);
     std::memcpy(pos_, text, fits);
     pos_ += fits;
-    if (fits != size) engine_.enqueue_transient(text + fits, size - fits);
+    if (fits != size) queue().push_transient(text + fits, size - fits);
   }
 
   // `head` and `size` are the writer's copies of the separator's.
@@ -242,13 +256,11 @@ class writer {
 
   ITERJSON_DETAIL_INLINE void put_newline_indent() {
     put_char('\n');
-    const std::size_t count = engine_.indent_width_ * engine_.depth_;
+    const std::size_t count = format().indent_width * current_window().depth;
     const std::size_t fits = std::min(room(), count);
-    std::memset(pos_, engine_.indent_char_, fits);
+    std::memset(pos_, format().indent_char, fits);
     pos_ += fits;
-    if (fits != count) {
-      engine_.enqueue({pending_segment::kind_type::repeat, 0, engine_.indent_char_, nullptr, count - fits});
-    }
+    if (fits != count) queue().push_repeat(format().indent_char, count - fits);
   }
 
   template <scan_mode Mode>
@@ -261,8 +273,8 @@ class writer {
       if (Mode == scan_mode::blind && text.size() < block_size && copy_clean_tail<Mode>(out, text.data(), text.size())) {
         out += text.size();
       } else {
-        const escaped_string escaped = escape_string<Mode>(out, text.data(), end, end, engine_.rules_);
-        if (escaped.invalid_at != nullptr) engine_.on_invalid_utf8(escaped.invalid_at);
+        const escaped_string escaped = escape_string<Mode>(out, text.data(), end, end, format().rules);
+        if (escaped.invalid_at != nullptr) [[unlikely]] return fail_on_invalid_utf8(escaped.invalid_at);
         out = escaped.out;
       }
       *out = '"';
@@ -270,25 +282,42 @@ class writer {
       return;
     }
     put_char('"');
-    const string_progress progress = write_string_body(pos_, end_, text.data(), end, 0, engine_.rules_);
-    if (progress.invalid_at != nullptr) engine_.on_invalid_utf8(progress.invalid_at);
+    const string_progress progress = write_string_body(pos_, end_, text.data(), end, 0, format().rules);
+    if (progress.invalid_at != nullptr) [[unlikely]] return fail_on_invalid_utf8(progress.invalid_at);
     pos_ = progress.out;
     if (progress.in != end) {
-      engine_.enqueue({pending_segment::kind_type::string_body, progress.skip, 0, progress.in,
-                       static_cast<std::size_t>(end - progress.in)});
+      queue().push_string_body(progress.in, static_cast<std::size_t>(end - progress.in), progress.skip);
     }
     put_char('"');
   }
 
-  ITERJSON_DETAIL_INLINE void put_non_finite(double value) { put_stable(non_finite_text(engine_, value)); }
+  ITERJSON_DETAIL_INLINE void fail_on_invalid_utf8(const char* at) {
+    engine_.fail_on_invalid_utf8(at);
+    halted_ = true;
+  }
 
-  // What NaN or Infinity is written as, or the error; apart, so the writer stays in registers.
+  ITERJSON_DETAIL_INLINE void fail_too_deep() {
+    engine_.fail_too_deep();
+    halted_ = true;
+  }
+
+  ITERJSON_DETAIL_INLINE void put_non_finite(double value) {
+    const std::string_view text = non_finite_text(engine_, value);
+    if (text.empty()) {
+      halted_ = true;
+      return;
+    }
+    put_stable(text);
+  }
+
+  // What NaN or Infinity is written as, or nothing when the engine failed for it; apart,
+  // so the writer stays in registers.
   [[gnu::cold]] static std::string_view non_finite_text(engine& e, double value) {
     const char* literal = std::isnan(value) ? "NaN" : value > 0 ? "Infinity" : "-Infinity";
-    switch (e.nan_) {
-      case nan_policy::error:  // without exceptions, failed: whatever follows is discarded
+    switch (e.format().nan) {
+      case nan_policy::error:
         e.fail(encode_errc::non_finite_number, std::string(literal) + " is not allowed by nan_policy::error");
-        [[fallthrough]];
+        return {};
       case nan_policy::null: return "null";
       case nan_policy::literal: break;
     }
@@ -304,7 +333,7 @@ class writer {
   const std::uint8_t key_separator_size_;
   const scan_mode mode_;
   const bool indenting_;
-  bool child_open_ = false;  // a frame this writer pushed is still on the stack
+  bool halted_ = false;  // a frame this writer pushed is still on the stack, or the engine failed
 };
 
 }  // namespace iterjson::detail
