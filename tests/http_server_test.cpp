@@ -17,6 +17,14 @@
 
 #include <nlohmann/json.hpp>
 
+#if ITERJSON_TEST_SQLITE
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <utility>
+#endif
+
 #include "http_client_support.hpp"
 
 namespace {
@@ -499,3 +507,88 @@ TEST_CASE("http_server with curl: a long-poll session, piece by piece, then 404"
   const command_result after = curl(server, "/longpoll/next?session=" + key, "--write-out ' %{http_code}'");
   CHECK(after.output == std::string(unknown_session) + " 404");
 }
+
+// --- /rows: an SQLite table ---------------------------------------------------------------
+
+#if ITERJSON_TEST_SQLITE
+namespace {
+
+// The first two of the generated orders: the generator is seeded, so they are always these.
+constexpr std::string_view first_two_orders =
+    R"([{"id":1,"customer":"Jürgen Großmann","amount":429.89,"placed_at":"2024-01-01T00:00:37Z","note":"leave at the door"},)"
+    R"({"id":2,"customer":"Alan Turing","amount":995.74,"placed_at":"2024-01-01T00:01:14Z","note":"gift wrap"}])";
+
+// The body of `path`, de-chunked if it was chunked, and its head.
+std::pair<std::string, std::string> fetch_body(std::uint16_t port, const std::string& path) {
+  auto [head, body] = split_response(iterjson::testing::exchange(port, "GET " + path + " HTTP/1.1\r\nConnection: close\r\n\r\n"));
+  if (head.find("Transfer-Encoding: chunked") == std::string::npos) return {head, body};
+  const std::optional<std::string> text = decode_chunked(body);
+  REQUIRE_MESSAGE(text.has_value(), "an incomplete chunked body: " << body.size() << " bytes");
+  return {head, *text};
+}
+
+}  // namespace
+
+TEST_CASE("http_server: /rows streams the orders a row at a time, as --oneshot collects them, in every format") {
+  server_process streamed;
+  CHECK(fetch_body(streamed.port(), "/rows?limit=2&format=array") ==
+        std::pair{chunked_head_close("application/json"), std::string(first_two_orders)});
+  CHECK(fetch_body(streamed.port(), "/rows?limit=0&format=array").second == "[]");
+  CHECK(exchange(streamed.port(), "GET /rows?limit=-1 HTTP/1.1\r\nConnection: close\r\n\r\n") ==
+        text_response("400 Bad Request", "/rows: limit must be a number from 0 to 10^12\n", true));
+  CHECK(exchange(streamed.port(), "GET /rows?format=csv HTTP/1.1\r\nConnection: close\r\n\r\n") ==
+        text_response("400 Bad Request", "/rows: format must be ndjson, sse, json-seq or array\n", true));
+
+  server_process oneshot({"--oneshot"});
+  for (const std::string format : {"array", "ndjson", "sse", "json-seq"}) {
+    CAPTURE(format);
+    const auto [head, body] = fetch_body(streamed.port(), "/rows?format=" + format);
+    const auto [oneshot_head, oneshot_body] = fetch_body(oneshot.port(), "/rows?format=" + format);
+    CHECK(head.find("Transfer-Encoding: chunked") != std::string::npos);
+    CHECK(oneshot_head.find("Content-Length: " + std::to_string(oneshot_body.size())) != std::string::npos);
+    CHECK(body == oneshot_body);
+    if (format == "ndjson") {
+      CHECK(std::ranges::count(body, '\n') == 1000);
+      CHECK(nlohmann::json::parse(body.substr(body.rfind('\n', body.size() - 2) + 1))["id"] == 1000);
+    }
+  }
+  const nlohmann::json all = nlohmann::json::parse(fetch_body(streamed.port(), "/rows?format=array").second);
+  REQUIRE(all.size() == 1000);
+  CHECK(all[999]["id"] == 1000);
+  CHECK(all[999]["placed_at"] == "2024-01-01T10:16:40Z");  // 1000 orders 37 s apart
+  check_still_serving(streamed);
+  check_still_serving(oneshot);
+}
+
+TEST_CASE("http_server: --db serves the orders table of that file; a file without one stops the server at start") {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() / ("http_server_db_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "given.db").string();
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(db,
+                       "CREATE TABLE orders (id INTEGER PRIMARY KEY, customer TEXT, amount REAL, placed_at TEXT, note TEXT);"
+                       "INSERT INTO orders VALUES (7, 'Ève \"E\" Noël', 0.5, '2025-06-01T12:00:00Z', NULL);"
+                       "INSERT INTO orders VALUES (9, 'Bob', 1e21, 'soon', 'tab\there');",
+                       nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(db);
+  {
+    server_process server({"--db", path});
+    CHECK(fetch_body(server.port(), "/rows?format=ndjson").second ==
+          "{\"id\":7,\"customer\":\"Ève \\\"E\\\" Noël\",\"amount\":0.5,\"placed_at\":\"2025-06-01T12:00:00Z\",\"note\":null}\n"
+          "{\"id\":9,\"customer\":\"Bob\",\"amount\":1e+21,\"placed_at\":\"soon\",\"note\":\"tab\\there\"}\n");
+    CHECK(fetch_body(server.port(), "/rows?limit=1&format=json-seq").second ==
+          "\x1E{\"id\":7,\"customer\":\"Ève \\\"E\\\" Noël\",\"amount\":0.5,\"placed_at\":\"2025-06-01T12:00:00Z\",\"note\":null}\n");
+  }
+  const command_result missing = run_command(std::string(ITERJSON_HTTP_SERVER) + " --port 0 --db " + (dir / "none.db").string());
+  CHECK(WEXITSTATUS(missing.status) == 1);
+  CHECK(missing.output.find("cannot open") != std::string::npos);
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(db, "DROP TABLE orders", nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(db);
+  const command_result no_table = run_command(std::string(ITERJSON_HTTP_SERVER) + " --port 0 --db " + path);
+  CHECK(WEXITSTATUS(no_table.status) == 1);
+  CHECK(no_table.output.find("no such table: orders") != std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+#endif

@@ -13,7 +13,15 @@
 //                          sent as it is made; T is the Unix time in milliseconds.
 //                          ?count=N ends the feed after N rows; without, it ends when the
 //                          client disconnects
-//                          /primes and /feed take ?format=: ndjson (the default,
+//   GET /rows?limit=N      the first N orders of an SQLite table (every one without
+//                          ?limit), {"id":1,"customer":"...","amount":429.89,
+//                          "placed_at":"2024-01-01T00:00:37Z","note":null}, a row stepped
+//                          each time the encoder asks for one. From --db PATH, or from
+//                          --orders N generated orders (1,000,000 by default). With
+//                          --oneshot, the baseline: the rows collected into a vector,
+//                          serialized whole, then written; at most 5,000,000 (400 above).
+//                          Built only where SQLite is found
+//                          /primes, /feed and /rows take ?format=: ndjson (the default,
 //                          application/x-ndjson), sse (text/event-stream), json-seq
 //                          (application/json-seq) or array (application/json, one array)
 //   GET /longpoll/start?length=N   201 and {"session":"<key>"}: a session whose document
