@@ -42,10 +42,10 @@ struct statement {
   statement& operator=(const statement&) = delete;
 
   // From the first row again, for one more way of encoding it.
-  template <class Rows = iterjson::sqlite_rows>
-  Rows fresh() const {
+  template <bool Keyed = true>
+  iterjson::basic_sqlite_rows<Keyed> fresh() const {
     sqlite3_reset(stmt);
-    return Rows(stmt);
+    return iterjson::basic_sqlite_rows<Keyed>(stmt);
   }
 };
 
@@ -66,7 +66,7 @@ void fail_at_three(sqlite3_context* context, int, sqlite3_value** arguments) {
 }
 
 struct report {
-  iterjson::sqlite_rows rows;
+  iterjson::basic_sqlite_rows<true> rows;
 };
 
 }  // namespace
@@ -87,7 +87,7 @@ TEST_CASE("sqlite: each storage class, rows as objects and as arrays") {
         R"({"id":-9223372036854775808,"amount":-0.1,"name":"東京","note":"first","data":"AA=="},)"
         R"({"id":9223372036854775807,"amount":1e+300,"name":"","note":"x","data":"//4="},)"
         R"({"id":0,"amount":3.0,"name":"tab\t","note":null,"data":"TWFu"}])");
-  CHECK(encode_every_way_from([&] { return s.fresh<iterjson::sqlite_row_arrays>(); }) ==
+  CHECK(encode_every_way_from([&] { return s.fresh<false>(); }) ==
         R"([[1,12.5,"Zoë \"quoted\"\n",null,""],)"
         R"([-9223372036854775808,-0.1,"東京","first","AA=="],)"
         R"([9223372036854775807,1e+300,"","x","//4="],)"
@@ -111,7 +111,7 @@ TEST_CASE("sqlite: an empty result is an empty array") {
   d.run("CREATE TABLE t (a INTEGER)");
   statement s(d, "SELECT a FROM t");
   CHECK(encode_every_way_from([&] { return s.fresh(); }) == "[]");
-  CHECK(encode_every_way_from([&] { return s.fresh<iterjson::sqlite_row_arrays>(); }) == "[]");
+  CHECK(encode_every_way_from([&] { return s.fresh<false>(); }) == "[]");
 }
 
 TEST_CASE("sqlite: rows are stepped as the encoder asks for them, not before") {

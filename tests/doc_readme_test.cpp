@@ -29,6 +29,11 @@
 #include <iterjson/adapters/libuv.hpp>
 #endif
 
+#if __has_include(<sqlite3.h>)
+#define ITERJSON_TEST_SQLITE 1
+#include <iterjson/adapters/sqlite.hpp>
+#endif
+
 #include "test_support.hpp"
 
 namespace {
@@ -252,6 +257,35 @@ TEST_CASE("README: sources not ready yet") {
   CHECK(enc.next() == ",2.0");
 }
 
+#if ITERJSON_TEST_SQLITE
+// --- README: Rows from a database ---
+void export_orders(sqlite3* db) {
+  sqlite3_stmt* stmt = nullptr;
+  sqlite3_prepare_v2(db, "SELECT id, customer, note FROM orders ORDER BY id", -1, &stmt, nullptr);
+  iterjson::encoder enc(iterjson::sqlite_rows(stmt));  // steps stmt as it writes
+  while (!enc.done()) write_out(enc.next());  // [{"id":1,"customer":"Zoë","note":null},...]
+  sqlite3_reset(stmt);
+  write_out(iterjson::to_string(iterjson::sqlite_row_arrays(stmt)));  // [[1,"Zoë",null],...]
+  sqlite3_finalize(stmt);
+}
+// --- end ---
+
+TEST_CASE("README: rows from SQLite") {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(":memory:", &db) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(db,
+                       "CREATE TABLE orders (id INTEGER PRIMARY KEY, customer TEXT, note TEXT);"
+                       "INSERT INTO orders VALUES (2, 'Li', 'gift wrap'), (1, 'Zoë', NULL)",
+                       nullptr, nullptr, nullptr) == SQLITE_OK);
+  sent.clear();
+  export_orders(db);
+  sqlite3_close(db);
+  CHECK(sent ==
+        R"([{"id":1,"customer":"Zoë","note":null},{"id":2,"customer":"Li","note":"gift wrap"}])"
+        R"([[1,"Zoë",null],[2,"Li","gift wrap"]])");
+}
+#endif
+
 namespace {
 
 std::string collapse_whitespace(std::string_view text) {
@@ -292,5 +326,5 @@ TEST_CASE("every C++ sample of the README is in this file") {
     CHECK_MESSAGE(self.find(sample) != std::string::npos, "README sample not compiled by this test:\n" << sample);
     open = close + 3;
   }
-  CHECK(blocks == 12);
+  CHECK(blocks == 13);
 }

@@ -64,11 +64,11 @@ class orders_database {
    public:
     explicit rows_source(statement_handle statement)
         : statement_(std::move(statement)), rows_(statement_.get()) {}
-    std::optional<iterjson::sqlite_rows::row> operator()() { return rows_(); }
+    std::optional<iterjson::basic_sqlite_rows<true>::row> operator()() { return rows_(); }
 
    private:
     statement_handle statement_;
-    iterjson::sqlite_rows rows_;
+    iterjson::basic_sqlite_rows<true> rows_;
   };
   rows_source first_rows(std::int64_t limit) const;
 

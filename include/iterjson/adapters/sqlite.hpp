@@ -133,8 +133,8 @@ class sqlite_row : public sqlite_row_keys<Keyed> {
 
 /// The rows of an SQLite statement, as an array the encoder pulls a row at a time: each
 /// element is what one `sqlite3_step` made, written straight from SQLite's buffers, and
-/// nothing is collected. `Keyed`: each row an object keyed by the column names
-/// (`sqlite_rows`); else an array of the values in column order (`sqlite_row_arrays`),
+/// nothing is collected. `Keyed`: each row an object keyed by the column names (made by
+/// `sqlite_rows`); else an array of the values in column order (`sqlite_row_arrays`),
 /// more compact for an export.
 ///
 /// Values are written by their storage class: INTEGER as an integer, REAL as a number
@@ -168,10 +168,16 @@ class basic_sqlite_rows {
   bool done_ = false;
 };
 
-/// Rows as objects keyed by column name: `iterjson::encoder(iterjson::sqlite_rows(stmt))`.
-using sqlite_rows = basic_sqlite_rows<true>;
-/// Rows as arrays of values in column order.
-using sqlite_row_arrays = basic_sqlite_rows<false>;
+/// The rows of `statement` as objects keyed by column name (see `basic_sqlite_rows`):
+/// `iterjson::encoder enc(iterjson::sqlite_rows(stmt));`.
+inline basic_sqlite_rows<true> sqlite_rows(sqlite3_stmt* statement) noexcept {
+  return basic_sqlite_rows<true>(statement);
+}
+
+/// The rows of `statement` as arrays of values in column order (see `basic_sqlite_rows`).
+inline basic_sqlite_rows<false> sqlite_row_arrays(sqlite3_stmt* statement) noexcept {
+  return basic_sqlite_rows<false>(statement);
+}
 
 }  // namespace iterjson
 
