@@ -1,0 +1,330 @@
+#pragma once
+
+// The rows of a PostgreSQL query as a source that waits: libpq's single-row mode hands a
+// row over as soon as it arrives, and the source answers `pending` until one has. The
+// event loop watches the connection's socket and calls `pg_rows::on_readable()`.
+
+#include <charconv>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <type_traits>
+#include <utility>
+
+#include <libpq-fe.h>
+
+#include "iterjson/detail/config.hpp"
+#include "iterjson/source.hpp"
+#include "iterjson/traits.hpp"
+
+#if !ITERJSON_DETAIL_EXCEPTIONS
+#include "iterjson/encoder.hpp"  // detail::abort_on
+#endif
+
+namespace iterjson {
+
+/// What `pg_rows` throws when the query cannot be sent, the server reports an error, or
+/// the connection is lost: libpq's message, and the SQLSTATE when the server gave one
+/// (`57014` for a query cancelled). Thrown out of an encoder's `next()` or `read()`, it
+/// leaves the encoder `failed()`, with the JSON Pointer of the row in `error_path()`.
+class pg_error : public std::runtime_error {
+ public:
+  pg_error(const std::string& message, std::string sqlstate)
+      : std::runtime_error(message), sqlstate_(std::move(sqlstate)) {}
+
+  /// The five-character SQLSTATE; empty for an error of the connection itself.
+  [[nodiscard]] const std::string& sqlstate() const noexcept { return sqlstate_; }
+
+ private:
+  std::string sqlstate_;
+};
+
+namespace detail {
+
+// Type OIDs of the built-in types (PostgreSQL's pg_type.dat): stable across versions.
+enum class pg_type_oid : Oid {
+  boolean = 16,
+  int8 = 20,
+  int2 = 21,
+  int4 = 23,
+  oid = 26,
+  json = 114,
+  float4 = 700,
+  float8 = 701,
+  numeric = 1700,
+  jsonb = 3802,
+};
+
+struct clear_pg_result {
+  void operator()(PGresult* result) const noexcept { PQclear(result); }
+};
+using pg_result_handle = std::unique_ptr<PGresult, clear_pg_result>;
+
+// One field of a row, written by its column's type.
+struct pg_value {
+  const PGresult* result;
+  int column;
+};
+
+// NaN, Infinity or -Infinity as PostgreSQL writes them (float and numeric); else nothing.
+inline bool pg_non_finite(std::string_view text, double& value) {
+  if (text == "NaN") {
+    value = std::numeric_limits<double>::quiet_NaN();
+  } else if (text == "Infinity") {
+    value = std::numeric_limits<double>::infinity();
+  } else if (text == "-Infinity") {
+    value = -std::numeric_limits<double>::infinity();
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// A member of a row object: the column's name, and its field.
+struct pg_member {
+  const PGresult* result;
+  int column;
+  [[nodiscard]] std::string_view key() const { return PQfname(result, column); }
+  [[nodiscard]] pg_value value() const { return {result, column}; }
+};
+
+template <bool Keyed>
+struct pg_row_keys {};
+template <>
+struct pg_row_keys<true> {
+  using key_type = std::string_view;
+  using mapped_type = pg_value;
+};
+
+// One row, as libpq's single-row mode makes it: a result of one tuple, owned here, so that
+// its text lives as long as the encoder writes it. An object (`Keyed`) or an array.
+template <bool Keyed>
+class pg_row : public pg_row_keys<Keyed> {
+ public:
+  using element = std::conditional_t<Keyed, pg_member, pg_value>;
+
+  class iterator {
+   public:
+    using value_type = element;
+    using difference_type = std::ptrdiff_t;
+    iterator() = default;
+    iterator(const PGresult* result, int column) : result_(result), column_(column) {}
+    element operator*() const { return {result_, column_}; }
+    iterator& operator++() {
+      ++column_;
+      return *this;
+    }
+    iterator operator++(int) { return {result_, column_++}; }
+    bool operator==(const iterator& other) const { return column_ == other.column_; }
+
+   private:
+    const PGresult* result_ = nullptr;
+    int column_ = 0;
+  };
+
+  explicit pg_row(pg_result_handle result) noexcept : result_(std::move(result)) {}
+  [[nodiscard]] iterator begin() const { return {result_.get(), 0}; }
+  [[nodiscard]] iterator end() const { return {result_.get(), PQnfields(result_.get())}; }
+
+ private:
+  pg_result_handle result_;
+};
+
+[[noreturn, gnu::cold]] inline void on_pg_error(std::string message, std::string sqlstate) {
+  while (!message.empty() && message.back() == '\n') message.pop_back();
+#if ITERJSON_DETAIL_EXCEPTIONS
+  throw pg_error(message, std::move(sqlstate));
+#else
+  (void)sqlstate;
+  abort_on("PostgreSQL: " + message);
+#endif
+}
+
+}  // namespace detail
+
+/// The rows of one query, sent on a libpq connection in single-row mode, as a source
+/// that waits (`source.hpp`): an array whose elements are the rows as they arrive, each an
+/// object keyed by column name (`Keyed`, `pg_rows`), or an array of its fields
+/// (`pg_row_arrays`). While no row has arrived, `poll` answers `pending`, and the stream
+/// waits without blocking the loop.
+///
+/// The loop's part: watch `socket()` for reading, and when it is readable, call
+/// `on_readable()`, which reads what arrived and wakes the encoder if a row is there.
+/// With libuv, a `uv_poll_t` on `socket()`; the demo server does so (`/pg/rows`).
+///
+/// Types, by the column's type OID: `int2`, `int4`, `int8` and `oid` as integers;
+/// `float4` and `float8` as numbers (NaN and infinities meet `options::nan`); `bool` as
+/// `true` or `false`; `numeric` as its exact decimal text, as a JSON number (its NaN and
+/// infinities meet `options::nan`); `json` and `jsonb` as the JSON they hold, embedded
+/// as `raw_json` (trusted: the server has validated it); SQL NULL as `null`; anything else
+/// as the server's text, a string (`options::invalid_utf8` applies).
+///
+/// Copies share one query: keep one for the loop and move one into the encoder, as with
+/// `channel`. The connection must outlive every copy and serve this query alone until it
+/// ends. The query ends when its rows are all taken; `cancel()` ends it early (a client
+/// that left), after which the connection takes the next query. The last copy to go
+/// cancels a query still running.
+///
+/// Errors (`pg_error`): one the server reports, or a lost connection, comes out of the
+/// encoder's `next()` or `read()` with the path of the row it was waiting for; a chunked
+/// response then ends without its last chunk. Built without exceptions, they abort.
+template <bool Keyed>
+class basic_pg_rows {
+ public:
+  using row = detail::pg_row<Keyed>;
+
+  /// Sends `query`, with `parameters` as text for `$1`, `$2`..., in single-row mode.
+  /// Throws `pg_error` if libpq cannot send it (another query is running, the connection
+  /// is broken).
+  basic_pg_rows(PGconn* connection, const char* query, std::span<const char* const> parameters = {})
+      : state_(std::make_shared<state>(connection)) {
+    if (PQsendQueryParams(connection, query, static_cast<int>(parameters.size()), nullptr, parameters.data(), nullptr,
+                          nullptr, 0) == 0) {
+      state_->finished = true;
+      detail::on_pg_error(PQerrorMessage(connection), {});
+    }
+    PQsetSingleRowMode(connection);  // right after sending: cannot fail then
+  }
+
+  /// The socket to watch for reading.
+  [[nodiscard]] int socket() const noexcept { return PQsocket(state_->connection); }
+
+  /// True once every result of the query was taken, or it was cancelled.
+  [[nodiscard]] bool finished() const noexcept { return state_->finished; }
+
+  /// For the loop, when `socket()` is readable: reads what arrived, without blocking, and
+  /// wakes the encoder if a row, the end or an error is there (its `on_wake` callback runs
+  /// from here).
+  void on_readable() {
+    state& s = *state_;
+    if (s.finished) return;
+    if (PQconsumeInput(s.connection) == 0) s.lost = true;  // PQgetResult reports it
+    if (s.lost || PQisBusy(s.connection) == 0) std::exchange(s.waiting, waker()).wake();
+  }
+
+  /// Ends a query still running: asks the server to cancel it (a round trip on a
+  /// connection of its own), then reads and drops what is left of it, waiting for the
+  /// server to stop. The connection is then ready for the next query. Does nothing to a
+  /// query that ended.
+  void cancel() noexcept { state_->cancel(); }
+
+  /// The source side, called by the encoder: the next row, `pending`, or `exhausted`.
+  poll_result<row> poll(const waker& w) {
+    state& s = *state_;
+    while (!s.finished && PQisBusy(s.connection) == 0) {
+      detail::pg_result_handle result(PQgetResult(s.connection));
+      if (!result) {
+        s.finished = true;
+        break;
+      }
+      switch (PQresultStatus(result.get())) {
+        case PGRES_SINGLE_TUPLE: return row(std::move(result));
+        case PGRES_TUPLES_OK:  // the end of the rows; a null result follows
+        case PGRES_COMMAND_OK: break;
+        default: s.fail(std::move(result));
+      }
+    }
+    if (s.finished) return exhausted;
+    if (s.lost) s.fail(nullptr);
+    s.waiting = w;
+    return pending;
+  }
+
+ private:
+  struct state {
+    explicit state(PGconn* c) noexcept : connection(c) {}
+    state(const state&) = delete;
+    state& operator=(const state&) = delete;
+    ~state() { cancel(); }
+
+    void cancel() noexcept {
+      if (finished) return;
+      if (PGcancel* request = PQgetCancel(connection)) {
+        char message[256];
+        PQcancel(request, message, sizeof message);
+        PQfreeCancel(request);
+      }
+      drain();
+    }
+
+    // Reads the query's results to their end, blocking, so that the connection takes
+    // the next query; a lost connection ends at once.
+    void drain() noexcept {
+      finished = true;
+      while (PGresult* rest = PQgetResult(connection)) PQclear(rest);
+    }
+
+    // The server's error in `result`, or the connection's; the query ends with it.
+    [[noreturn]] void fail(detail::pg_result_handle result) {
+      std::string message = result ? PQresultErrorMessage(result.get()) : "";
+      if (message.empty()) message = PQerrorMessage(connection);
+      const char* code = result ? PQresultErrorField(result.get(), PG_DIAG_SQLSTATE) : nullptr;
+      std::string sqlstate = code != nullptr ? code : "";
+      result.reset();
+      drain();
+      detail::on_pg_error(std::move(message), std::move(sqlstate));
+    }
+
+    PGconn* connection;
+    waker waiting;
+    bool finished = false;
+    bool lost = false;  // PQconsumeInput failed: the connection broke
+  };
+
+  std::shared_ptr<state> state_;
+};
+
+/// Rows as objects keyed by column name. A class, so: `auto rows = pg_rows(conn, sql);`.
+using pg_rows = basic_pg_rows<true>;
+/// Rows as arrays of fields in column order.
+using pg_row_arrays = basic_pg_rows<false>;
+
+}  // namespace iterjson
+
+/// A field of a PostgreSQL row, written by its column's type (see `basic_pg_rows`).
+template <>
+struct iterjson::variant_traits<iterjson::detail::pg_value> {
+  template <class Visitor>
+  static void visit(const detail::pg_value& value, Visitor&& visitor) {
+    const PGresult* const result = value.result;
+    const int column = value.column;
+    if (PQgetisnull(result, 0, column) != 0) return visitor(nullptr);
+    const std::string_view text(PQgetvalue(result, 0, column), static_cast<std::size_t>(PQgetlength(result, 0, column)));
+    using detail::pg_type_oid;
+    switch (static_cast<pg_type_oid>(PQftype(result, column))) {
+      case pg_type_oid::boolean: return visitor(text == "t");
+      case pg_type_oid::int2:
+      case pg_type_oid::int4:
+      case pg_type_oid::int8:
+      case pg_type_oid::oid: {
+        long long number = 0;
+        const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
+        if (error == std::errc{} && end == text.data() + text.size()) return visitor(number);
+        return visitor(text);  // not expected of the server: the text, as a string
+      }
+      case pg_type_oid::float4:
+      case pg_type_oid::float8: {
+        double number = 0;
+        if (detail::pg_non_finite(text, number)) return visitor(number);
+        const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
+        if (error == std::errc{} && end == text.data() + text.size()) return visitor(number);
+        return visitor(text);
+      }
+      case pg_type_oid::numeric: {
+        double non_finite = 0;
+        if (detail::pg_non_finite(text, non_finite)) return visitor(non_finite);
+        return visitor(raw_json{text});  // the server's decimal text is a JSON number
+      }
+      case pg_type_oid::json:
+      case pg_type_oid::jsonb: return visitor(raw_json{text});
+      default: return visitor(text);
+    }
+  }
+};
