@@ -11,6 +11,9 @@
 #if HTTP_DEMO_SQLITE
 #include "orders.hpp"
 #endif
+#if HTTP_DEMO_POSTGRES
+#include "pg_rows.hpp"
+#endif
 #include "server.hpp"
 #include "sessions.hpp"
 #include "sources.hpp"
@@ -184,6 +187,36 @@ reply serve_rows(const request& r, const server& s) {
 }
 #endif
 
+// --- /pg/rows: a PostgreSQL table, each row as it arrives ---------------------------------
+
+#if HTTP_DEMO_POSTGRES
+reply serve_pg_rows(const request& r, server& s) {
+  if (s.pg() == nullptr) {
+    return text_reply("404 Not Found", "/pg/rows is served when the server is started with --pg CONNINFO\n", r.keep_alive);
+  }
+  const format_spec* format = requested_format(r.query);
+  if (!format) return refuse_format(r);
+  long long limit = 100;
+  long long delay_ms = 0;
+  if (const std::optional<std::string_view> text = query_parameter(r.query, "limit")) {
+    const std::optional<long long> n = parse_length(*text);
+    if (!n) return text_reply("400 Bad Request", "/pg/rows: limit must be a number from 0 to 10^12\n", r.keep_alive);
+    limit = *n;
+  }
+  if (const std::optional<std::string_view> text = query_parameter(r.query, "delay_ms")) {
+    const std::optional<long long> n = parse_length(*text);
+    if (!n || *n > 1000) return text_reply("400 Bad Request", "/pg/rows: delay_ms must be from 0 to 1000\n", r.keep_alive);
+    delay_ms = *n;
+  }
+  PGconn* connection = s.pg()->acquire();
+  if (connection == nullptr) {
+    return text_reply("503 Service Unavailable", "no PostgreSQL connection free: try again later\n", r.keep_alive);
+  }
+  return streamed(encode_in(format->format, pg_table_rows(s.loop(), *s.pg(), connection, limit, delay_ms)),
+                  format->content_type, r.keep_alive);
+}
+#endif
+
 // --- /longpoll: a document a piece per request -----------------------------------------
 
 reply start_longpoll(const request& r, session_store& sessions) {
@@ -245,6 +278,9 @@ reply route(const request& r, server& s) {
   if (r.path == "/feed") return serve_feed(r, s);
 #if HTTP_DEMO_SQLITE
   if (r.path == "/rows") return serve_rows(r, s);
+#endif
+#if HTTP_DEMO_POSTGRES
+  if (r.path == "/pg/rows") return serve_pg_rows(r, s);
 #endif
   if (r.path == "/longpoll/start") return start_longpoll(r, s.sessions());
   if (r.path == "/longpoll/next") return continue_longpoll(r, s.sessions());

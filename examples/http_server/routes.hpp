@@ -21,7 +21,14 @@
 //                          --oneshot, the baseline: the rows collected into a vector,
 //                          serialized whole, then written; at most 5,000,000 (400 above).
 //                          Built only where SQLite is found
-//                          /primes, /feed and /rows take ?format=: ndjson (the default,
+//   GET /pg/rows?limit=N&delay_ms=D   with --pg CONNINFO: the first N rows (100 by
+//                          default) of a PostgreSQL table the server creates if missing,
+//                          by one fixed query in libpq's single-row mode, each row sent as
+//                          it arrives; D (0 to 1000) makes the server pause that long
+//                          before each row, to watch them arrive. A client that leaves
+//                          cancels the query. 503 when 16 queries run already. Built only
+//                          where libpq is found
+//                          /primes, /feed, /rows and /pg/rows take ?format=: ndjson (the default,
 //                          application/x-ndjson), sse (text/event-stream), json-seq
 //                          (application/json-seq) or array (application/json, one array)
 //   GET /longpoll/start?length=N   201 and {"session":"<key>"}: a session whose document

@@ -29,6 +29,7 @@ struct settings {
   int send_buffer = 0;  // SO_SNDBUF of each connection; 0: the kernel's, which grows as it likes
   std::string db_path;                // --db: the SQLite database of /rows; empty: generate one
   std::uint64_t orders = 1'000'000;   // --orders: how many the generated database holds
+  std::string pg_conninfo;            // --pg: the PostgreSQL server of /pg/rows; empty: none
 };
 
 // The figures of /stats.
@@ -55,6 +56,7 @@ namespace http_demo {
 
 class connection;
 class orders_database;
+class pg_pool;
 
 class server {
  public:
@@ -72,6 +74,9 @@ class server {
   // The database of /rows, set once before the loop runs; it must outlive the server.
   void serve_orders(const orders_database& orders) { orders_ = &orders; }
   [[nodiscard]] const orders_database& orders() const { return *orders_; }
+  // The connections of /pg/rows, if --pg was given; set once before the loop runs.
+  void serve_pg(pg_pool& pool) { pg_ = &pool; }
+  [[nodiscard]] pg_pool* pg() const { return pg_; }
   session_store& sessions() { return sessions_; }
   // Where every connection reads into: each copies what it read out at once, so one
   // buffer serves them all, and a connection costs no 64 KiB of its own.
@@ -95,6 +100,7 @@ class server {
   int send_buffer_;
   session_store sessions_;
   const orders_database* orders_ = nullptr;
+  pg_pool* pg_ = nullptr;
   uv_tcp_t listener_{};
   uv_timer_t stall_timer_{};
   uv_timer_t idle_timer_{};

@@ -201,12 +201,16 @@ class basic_pg_rows {
 
   /// For the loop, when `socket()` is readable: reads what arrived, without blocking, and
   /// wakes the encoder if a row, the end or an error is there (its `on_wake` callback runs
-  /// from here).
-  void on_readable() {
+  /// from here). Returns true then: a loop may stop watching the socket until `poll`
+  /// answers `pending` again, so that a stream its client holds back holds the query back
+  /// too. False: nothing whole yet, keep watching.
+  bool on_readable() {
     state& s = *state_;
-    if (s.finished) return;
+    if (s.finished) return true;
     if (PQconsumeInput(s.connection) == 0) s.lost = true;  // PQgetResult reports it
-    if (s.lost || PQisBusy(s.connection) == 0) std::exchange(s.waiting, waker()).wake();
+    if (!s.lost && PQisBusy(s.connection) != 0) return false;
+    std::exchange(s.waiting, waker()).wake();
+    return true;
   }
 
   /// Ends a query still running: asks the server to cancel it (a round trip on a
