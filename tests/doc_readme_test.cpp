@@ -34,6 +34,15 @@
 #include <iterjson/adapters/sqlite.hpp>
 #endif
 
+#if __has_include(<libpq-fe.h>)
+#define ITERJSON_TEST_POSTGRES 1
+#include <poll.h>
+
+#include <iterjson/adapters/postgres.hpp>
+
+#include "postgres_server.hpp"
+#endif
+
 #include "test_support.hpp"
 
 namespace {
@@ -286,6 +295,42 @@ TEST_CASE("README: rows from SQLite") {
 }
 #endif
 
+#if ITERJSON_TEST_POSTGRES
+// --- README: Rows from a database (PostgreSQL) ---
+void export_events(PGconn* conn) {
+  const char* kind[] = {"click"};  // parameters are bound: $1
+  iterjson::pg_rows rows(conn, "SELECT id, payload FROM events WHERE kind = $1 ORDER BY id", kind);
+  iterjson::encoder enc(rows);  // a copy: both share the query
+  while (!enc.done()) {
+    write_out(enc.next());  // [{"id":1,"payload":{"x": 1}},...
+    if (enc.waiting()) {    // no row yet: a server's loop watches the socket instead
+      pollfd readable{rows.socket(), POLLIN, 0};
+      ::poll(&readable, 1, -1);
+      rows.on_readable();  // reads what came; wakes the encoder once a row is whole
+    }
+  }
+}
+// --- end ---
+
+TEST_CASE("README: rows from PostgreSQL") {
+  iterjson::testing::postgres_server& server = iterjson::testing::shared_postgres();
+  if (!server.running()) {
+    MESSAGE("PostgreSQL could not start, so this test is skipped: " << server.skip_reason());
+    return;
+  }
+  const iterjson::testing::pg_connection c = iterjson::testing::connect_postgres(server);
+  PGresult* made = PQexec(c.get(),
+                          "CREATE TEMPORARY TABLE events (id int, kind text, payload jsonb);"
+                          "INSERT INTO events VALUES (2, 'view', '[]'), (3, 'click', '{\"x\": [2, 3.50]}'),"
+                          " (1, 'click', '{\"x\": 1}')");
+  REQUIRE_MESSAGE(PQresultStatus(made) == PGRES_COMMAND_OK, PQresultErrorMessage(made));
+  PQclear(made);
+  sent.clear();
+  export_events(c.get());
+  CHECK(sent == R"([{"id":1,"payload":{"x": 1}},{"id":3,"payload":{"x": [2, 3.50]}}])");
+}
+#endif
+
 namespace {
 
 std::string collapse_whitespace(std::string_view text) {
@@ -326,5 +371,5 @@ TEST_CASE("every C++ sample of the README is in this file") {
     CHECK_MESSAGE(self.find(sample) != std::string::npos, "README sample not compiled by this test:\n" << sample);
     open = close + 3;
   }
-  CHECK(blocks == 13);
+  CHECK(blocks == 14);
 }

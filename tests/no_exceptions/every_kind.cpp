@@ -38,6 +38,14 @@
 #if ITERJSON_TEST_SQLITE
 #include <iterjson/adapters/sqlite.hpp>
 #endif
+#if ITERJSON_TEST_POSTGRES
+#include <iterjson/adapters/postgres.hpp>
+// Compiled, not run here (that needs a server): an encoder over PostgreSQL's rows, whose
+// errors abort without exceptions.
+[[maybe_unused]] iterjson::encoder encode_pg_rows(PGconn* connection) {
+  return iterjson::encoder(iterjson::pg_rows(connection, "SELECT 1"));
+}
+#endif
 #if ITERJSON_TEST_LIBEVENT
 #include <iterjson/adapters/libevent.hpp>
 #endif
