@@ -3,6 +3,7 @@
 #include <poll.h>
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,7 +25,7 @@ using steady = std::chrono::steady_clock;
 // No wait of these tests is longer.
 constexpr auto wait_limit = std::chrono::seconds(20);
 
-// The text of an encoder over `rows`, driven as a loop would: next() while there is text,
+// The text of an encoder over `rows` (or over `wrap(rows)`), driven as a loop would: next() while there is text,
 // and while it waits, a poll() of the socket then on_readable(). `slices` are the slices
 // with the time each came, from the start.
 struct drained {
@@ -35,11 +36,11 @@ struct drained {
   std::string path;
 };
 
-template <bool Keyed>
-drained drain(iterjson::basic_pg_rows<Keyed> rows, const iterjson::options& opts = {}) {
+template <bool Keyed, class Wrap = std::identity>
+drained drain(iterjson::basic_pg_rows<Keyed> rows, const iterjson::options& opts = {}, Wrap wrap = {}) {
   drained out;
   const auto start = steady::now();
-  iterjson::encoder enc(rows, opts);
+  iterjson::encoder enc(wrap(rows), opts);
   try {
     while (!enc.done()) {
       REQUIRE_MESSAGE(steady::now() - start < wait_limit, "no end after " << out.text);
@@ -102,6 +103,10 @@ TEST_CASE("postgres: each type by its column's OID, with exact text") {
   CHECK(drain(iterjson::pg_row_arrays(c.get(), "SELECT g, 'x' || g FROM generate_series(1, 3) g")).text ==
         R"([[1,"x1"],[2,"x2"],[3,"x3"]])");
   CHECK(rows_text(c.get(), "SELECT 1 WHERE false") == "[]");
+  // json keeps its text, whose line breaks would cut an NDJSON record in two.
+  const auto as_ndjson = [](auto& rows) { return iterjson::ndjson(rows); };
+  CHECK(drain(iterjson::pg_rows(c.get(), "SELECT '{\"a\":\r\n [1,\n\"\\n\"]}'::json AS j"), {}, as_ndjson).text ==
+        "{\"j\":{\"a\":   [1, \"\\n\"]}}\n");
   CHECK(rows_text(c.get(), "SELECT 'NaN'::numeric AS x", {.nan = iterjson::nan_policy::literal}) == R"([{"x":NaN}])");
   const drained refused = drain(iterjson::pg_rows(c.get(), "SELECT 1 AS a, 'NaN'::float8 AS x"));
   CHECK(refused.failed);

@@ -5,9 +5,7 @@
 // event loop watches the connection's socket and calls `pg_rows::on_readable()`.
 
 #include <charconv>
-#include <cmath>
 #include <cstddef>
-#include <cstdint>
 #include <limits>
 #include <memory>
 #include <span>
@@ -15,11 +13,11 @@
 #include <string>
 #include <string_view>
 #include <system_error>
-#include <type_traits>
 #include <utility>
 
 #include <libpq-fe.h>
 
+#include "iterjson/detail/column_row.hpp"
 #include "iterjson/detail/config.hpp"
 #include "iterjson/source.hpp"
 #include "iterjson/traits.hpp"
@@ -71,6 +69,7 @@ using pg_result_handle = std::unique_ptr<PGresult, clear_pg_result>;
 struct pg_value {
   const PGresult* result;
   int column;
+  [[nodiscard]] std::string_view name() const { return PQfname(result, column); }
 };
 
 // NaN, Infinity or -Infinity as PostgreSQL writes them (float and numeric); else nothing.
@@ -87,51 +86,13 @@ inline bool pg_non_finite(std::string_view text, double& value) {
   return true;
 }
 
-// A member of a row object: the column's name, and its field.
-struct pg_member {
-  const PGresult* result;
-  int column;
-  [[nodiscard]] std::string_view key() const { return PQfname(result, column); }
-  [[nodiscard]] pg_value value() const { return {result, column}; }
-};
-
-template <bool Keyed>
-struct pg_row_keys {};
-template <>
-struct pg_row_keys<true> {
-  using key_type = std::string_view;
-  using mapped_type = pg_value;
-};
-
 // One row, as libpq's single-row mode makes it: a result of one tuple, owned here, so that
 // its text lives as long as the encoder writes it. An object (`Keyed`) or an array.
 template <bool Keyed>
-class pg_row : public pg_row_keys<Keyed> {
+class pg_row : public column_row<pg_value, const PGresult*, Keyed> {
  public:
-  using element = std::conditional_t<Keyed, pg_member, pg_value>;
-
-  class iterator {
-   public:
-    using value_type = element;
-    using difference_type = std::ptrdiff_t;
-    iterator() = default;
-    iterator(const PGresult* result, int column) : result_(result), column_(column) {}
-    element operator*() const { return {result_, column_}; }
-    iterator& operator++() {
-      ++column_;
-      return *this;
-    }
-    iterator operator++(int) { return {result_, column_++}; }
-    bool operator==(const iterator& other) const { return column_ == other.column_; }
-
-   private:
-    const PGresult* result_ = nullptr;
-    int column_ = 0;
-  };
-
-  explicit pg_row(pg_result_handle result) noexcept : result_(std::move(result)) {}
-  [[nodiscard]] iterator begin() const { return {result_.get(), 0}; }
-  [[nodiscard]] iterator end() const { return {result_.get(), PQnfields(result_.get())}; }
+  explicit pg_row(pg_result_handle result) noexcept
+      : column_row<pg_value, const PGresult*, Keyed>(result.get(), PQnfields(result.get())), result_(std::move(result)) {}
 
  private:
   pg_result_handle result_;
@@ -163,7 +124,9 @@ class pg_row : public pg_row_keys<Keyed> {
 /// `float4` and `float8` as numbers (NaN and infinities meet `options::nan`); `bool` as
 /// `true` or `false`; `numeric` as its exact decimal text, as a JSON number (its NaN and
 /// infinities meet `options::nan`); `json` and `jsonb` as the JSON they hold, embedded
-/// as `raw_json` (trusted: the server has validated it); SQL NULL as `null`; anything else
+/// as `raw_json` (trusted: the server has validated it; the line breaks `json` keeps
+/// become spaces, so that a stream of values keeps one value per line); SQL NULL as
+/// `null`; anything else
 /// as the server's text, a string (`options::invalid_utf8` applies).
 ///
 /// Copies share one query: keep one for the loop and move one into the encoder, as with
@@ -326,8 +289,18 @@ struct iterjson::variant_traits<iterjson::detail::pg_value> {
         if (detail::pg_non_finite(text, non_finite)) return visitor(non_finite);
         return visitor(raw_json{text});  // the server's decimal text is a JSON number
       }
-      case pg_type_oid::json:
-      case pg_type_oid::jsonb: return visitor(raw_json{text});
+      case pg_type_oid::jsonb: return visitor(raw_json{text});  // the server's own text: one line
+      case pg_type_oid::json: {
+        // json keeps the text it was given, line breaks included, which would break a
+        // stream of values (NDJSON, SSE) in two. In valid JSON a line break can only be
+        // whitespace between tokens (a string cannot hold one raw), so a space serves.
+        if (text.find_first_of("\r\n") == std::string_view::npos) return visitor(raw_json{text});
+        std::string one_line(text);
+        for (char& c : one_line) {
+          if (c == '\n' || c == '\r') c = ' ';
+        }
+        return visitor(raw_json{one_line});
+      }
       default: return visitor(text);
     }
   }

@@ -13,6 +13,7 @@
 
 #include <sqlite3.h>
 
+#include "iterjson/detail/column_row.hpp"
 #include "iterjson/detail/config.hpp"
 #include "iterjson/traits.hpp"
 
@@ -43,6 +44,7 @@ namespace detail {
 struct sqlite_value {
   sqlite3_stmt* statement;
   int column;
+  [[nodiscard]] std::string_view name() const { return sqlite3_column_name(statement, column); }
 };
 
 // A BLOB as RFC 4648 base64, with padding.
@@ -68,57 +70,10 @@ inline std::string sqlite_base64(const unsigned char* bytes, std::size_t size) {
   return text;
 }
 
-// A member of a row object: the column's name, and its value.
-struct sqlite_member {
-  sqlite3_stmt* statement;
-  int column;
-  [[nodiscard]] std::string_view key() const { return sqlite3_column_name(statement, column); }
-  [[nodiscard]] sqlite_value value() const { return {statement, column}; }
-};
-
-// What makes a row map-like, for the encoder: an object.
+// The columns of the row a statement stands on. Valid until the statement steps again:
+// the encoder writes a row whole before it asks for the next one.
 template <bool Keyed>
-struct sqlite_row_keys {};
-template <>
-struct sqlite_row_keys<true> {
-  using key_type = std::string_view;
-  using mapped_type = sqlite_value;
-};
-
-// The columns of the row a statement stands on, as an object (`Keyed`, map-like) or as
-// an array. Valid until the statement steps again: the encoder writes a row whole
-// before it asks for the next one.
-template <bool Keyed>
-class sqlite_row : public sqlite_row_keys<Keyed> {
- public:
-  using element = std::conditional_t<Keyed, sqlite_member, sqlite_value>;
-
-  class iterator {
-   public:
-    using value_type = element;
-    using difference_type = std::ptrdiff_t;
-    iterator() = default;
-    iterator(sqlite3_stmt* statement, int column) : statement_(statement), column_(column) {}
-    element operator*() const { return {statement_, column_}; }
-    iterator& operator++() {
-      ++column_;
-      return *this;
-    }
-    iterator operator++(int) { return {statement_, column_++}; }
-    bool operator==(const iterator& other) const { return column_ == other.column_; }
-
-   private:
-    sqlite3_stmt* statement_ = nullptr;
-    int column_ = 0;
-  };
-
-  explicit sqlite_row(sqlite3_stmt* statement) : statement_(statement) {}
-  [[nodiscard]] iterator begin() const { return {statement_, 0}; }
-  [[nodiscard]] iterator end() const { return {statement_, sqlite3_data_count(statement_)}; }
-
- private:
-  sqlite3_stmt* statement_;
-};
+using sqlite_row = column_row<sqlite_value, sqlite3_stmt*, Keyed>;
 
 [[noreturn, gnu::cold]] inline void on_sqlite_step_error(sqlite3_stmt* statement) {
   sqlite3* db = sqlite3_db_handle(statement);
@@ -157,7 +112,7 @@ class basic_sqlite_rows {
   std::optional<row> operator()() {
     if (done_) return std::nullopt;
     const int status = sqlite3_step(statement_);
-    if (status == SQLITE_ROW) return row(statement_);
+    if (status == SQLITE_ROW) return row(statement_, sqlite3_data_count(statement_));
     done_ = true;  // stepping again would run the statement anew
     if (status != SQLITE_DONE) detail::on_sqlite_step_error(statement_);
     return std::nullopt;
