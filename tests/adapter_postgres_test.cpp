@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include <doctest/doctest.h>
@@ -183,6 +184,7 @@ TEST_CASE("postgres: cancelling mid-query ends it at once, and the connection se
   }
   CHECK(text.starts_with(R"([{"g":1,"repeat":"xxx)"));
   // The query had about 20 s to go.
+  MESSAGE("cancel took " << std::chrono::duration_cast<std::chrono::microseconds>(cancel_time).count() << " us");
   CHECK(cancel_time < std::chrono::seconds(5));
   CHECK(PQtransactionStatus(c.get()) == PQTRANS_IDLE);
   CHECK(rows_text(c.get(), "SELECT 'again' AS next") == R"([{"next":"again"}])");
@@ -196,6 +198,55 @@ TEST_CASE("postgres: cancelling mid-query ends it at once, and the connection se
   const auto before = steady::now();
   CHECK(rows_text(c.get(), "SELECT 1 AS one") == R"([{"one":1}])");
   CHECK(steady::now() - before < std::chrono::seconds(5));
+}
+
+TEST_CASE("postgres: a cancel request sent from another thread; the loop drops the rest, then the connection serves the next query") {
+  REQUIRE_POSTGRES();
+  const pg_connection c = connect_postgres(server);
+  iterjson::pg_rows rows(c.get(), "SELECT g, repeat('x', 9000), pg_sleep(0.01) FROM generate_series(1, 2000) g");
+  std::thread sender;  // as libuv's uv_queue_work would
+  bool sent = false;
+  {
+    iterjson::encoder enc(rows);
+    std::string text;
+    const auto deadline = steady::now() + wait_limit;
+    while (text.size() < 20'000 && steady::now() < deadline) {
+      text += enc.next();
+      if (enc.waiting()) {
+        pollfd watched{rows.socket(), POLLIN, 0};
+        ::poll(&watched, 1, 1000);
+        rows.on_readable();
+      }
+    }
+    REQUIRE(text.size() >= 20'000);
+    const auto before = steady::now();
+    sender = std::thread([&sent, request = rows.cancel_request()]() mutable { sent = request.send(); });
+    const auto asked = steady::now() - before;
+    MESSAGE("cancel_request took " << std::chrono::duration_cast<std::chrono::microseconds>(asked).count() << " us");
+    CHECK(asked < std::chrono::milliseconds(100));
+    // An encoder that polls on fails, rather than end its array as if it were complete.
+    try {
+      while (!enc.done()) text += enc.next();
+      FAIL("the encoder went on after the cancel");
+    } catch (const iterjson::pg_error& error) {
+      CHECK(error.sqlstate() == "57014");
+    }
+    CHECK(!text.ends_with("]"));
+  }
+  const auto deadline = steady::now() + wait_limit;
+  int wakeups = 0;
+  while (!rows.finished() && steady::now() < deadline) {
+    pollfd watched{rows.socket(), POLLIN, 0};
+    ::poll(&watched, 1, 1000);
+    ++wakeups;
+    if (rows.on_readable()) CHECK(rows.finished());
+  }
+  sender.join();
+  CHECK(sent);
+  CHECK(rows.finished());
+  MESSAGE("the rest was dropped in " << wakeups << " wake-ups of the loop");
+  CHECK(PQtransactionStatus(c.get()) == PQTRANS_IDLE);
+  CHECK(rows_text(c.get(), "SELECT 'next' AS x") == R"([{"x":"next"}])");
 }
 
 TEST_CASE("postgres: a connection cut mid-stream fails the encoder; the text lacks its end") {

@@ -90,7 +90,7 @@ pg_table_rows::pg_table_rows(uv_loop_t* loop, pg_pool& pool, PGconn* connection,
   const char* parameters[] = {limit_text.c_str(), delay_text.c_str()};
   std::unique_ptr<watcher> made;
   try {
-    made.reset(new watcher{{}, &pool, connection, iterjson::pg_rows(connection, rows_sql, parameters), false});
+    made = std::make_unique<watcher>(pool, connection, iterjson::pg_rows(connection, rows_sql, parameters));
   } catch (...) {
     pool.release(connection);
     throw;
@@ -113,26 +113,51 @@ iterjson::poll_result<iterjson::pg_rows::row> pg_table_rows::poll(const iterjson
 void pg_table_rows::on_socket(uv_poll_t* handle, int, int) {
   watcher& self = *static_cast<watcher*>(handle->data);
   // An error of the poll itself shows as one of the connection: PQconsumeInput finds it.
+  bool ready = true;
   try {
-    if (self.rows.on_readable()) {
-      uv_poll_stop(handle);
-      self.watching = false;
-    }
+    ready = self.rows.on_readable();
   } catch (...) {  // the encoder's wake callback threw: nothing may leave a libuv callback
-    uv_poll_stop(handle);
-    self.watching = false;
   }
+  if (!ready) return;
+  uv_poll_stop(handle);
+  self.watching = false;
+  if (self.draining) close_when_done(self);
 }
 
-void pg_table_rows::close_watcher::operator()(watcher* w) const noexcept {
-  if (!w->rows.finished()) {
-    ++w->pool->cancelled;
-    w->rows.cancel();
-  }
-  uv_close(reinterpret_cast<uv_handle_t*>(&w->poll), [](uv_handle_t* handle) {
+// After the stream: once the query has ended and the cancel request is sent, the watcher
+// closes, and the connection goes back to the pool once libuv is done with it. So no
+// cancel request can reach the next query on the connection.
+void pg_table_rows::close_when_done(watcher& w) noexcept {
+  if (!w.rows.finished() || w.sending) return;
+  uv_close(reinterpret_cast<uv_handle_t*>(&w.poll), [](uv_handle_t* handle) {
     std::unique_ptr<watcher> closed(static_cast<watcher*>(handle->data));
     closed->pool->release(closed->connection);
   });
+}
+
+// A query still running is cancelled without the loop waiting: the request, which blocks
+// for a round trip, goes to libuv's thread pool, and the watcher stays until what is left
+// of the query has come and been dropped.
+void pg_table_rows::close_watcher::operator()(watcher* w) const noexcept {
+  w->draining = true;
+  if (!w->rows.finished()) {
+    ++w->pool->cancelled;
+    w->cancel = w->rows.cancel_request();
+    w->cancel_work.data = w;
+    const auto send = [](uv_work_t* work) { static_cast<watcher*>(work->data)->cancel.send(); };
+    const auto sent = [](uv_work_t* work, int) {
+      watcher& self = *static_cast<watcher*>(work->data);
+      self.sending = false;
+      close_when_done(self);
+    };
+    w->sending = uv_queue_work(w->poll.loop, &w->cancel_work, send, sent) == 0;
+    if (!w->sending) w->cancel.send();  // no thread pool: the loop waits, once
+  }
+  if (!w->rows.finished() && !w->watching) {
+    uv_poll_start(&w->poll, UV_READABLE, &on_socket);
+    w->watching = true;
+  }
+  close_when_done(*w);
 }
 
 }  // namespace http_demo

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <iterjson/adapters/postgres.hpp>
@@ -54,8 +55,9 @@ class pg_pool {
 
 // The rows of one /pg/rows, as a source for an encoder, which owns it: the query, on a
 // connection of the pool, and the uv_poll_t that watches its socket. When the stream ends,
-// however it ends, this goes with the encoder: a query still running is cancelled, and the
-// connection goes back to the pool once libuv has closed the watcher.
+// however it ends, this goes with the encoder: a query still running is cancelled without
+// the loop waiting (the request is sent from libuv's thread pool, and what is left of the
+// query is dropped as it comes), and then the connection goes back to the pool.
 class pg_table_rows {
  public:
   // The first `limit` rows by id, each after a pause of `delay_ms` on the server.
@@ -66,17 +68,23 @@ class pg_table_rows {
 
  private:
   struct watcher {
+    watcher(pg_pool& p, PGconn* c, iterjson::pg_rows r) : pool(&p), connection(c), rows(std::move(r)) {}
     uv_poll_t poll{};
     pg_pool* pool;
     PGconn* connection;
     iterjson::pg_rows rows;
     bool watching = false;
+    bool draining = false;  // the stream has ended; the query is being cancelled
+    bool sending = false;   // the cancel request is with the thread pool
+    iterjson::pg_cancel_request cancel;
+    uv_work_t cancel_work{};
   };
   struct close_watcher {
     void operator()(watcher* w) const noexcept;
   };
 
   static void on_socket(uv_poll_t* handle, int status, int events);
+  static void close_when_done(watcher& w) noexcept;
 
   std::unique_ptr<watcher, close_watcher> watcher_;
 };

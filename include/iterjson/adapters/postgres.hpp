@@ -44,6 +44,36 @@ class pg_error : public std::runtime_error {
   std::string sqlstate_;
 };
 
+/// A request to the server to cancel a query, from `pg_rows::cancel_request()`. Sending it
+/// blocks: a round trip on a connection of its own, for which PostgreSQL forks a process
+/// (10 to 30 ms in the tests). So a loop sends it from a worker thread, as libuv's
+/// `uv_queue_work` runs one; `send()` is thread-safe (it is `PQcancel`). Move-only.
+class pg_cancel_request {
+ public:
+  pg_cancel_request() = default;
+  explicit pg_cancel_request(PGcancel* request) noexcept : request_(request) {}
+  pg_cancel_request(pg_cancel_request&& other) noexcept : request_(std::exchange(other.request_, nullptr)) {}
+  pg_cancel_request& operator=(pg_cancel_request&& other) noexcept {
+    std::swap(request_, other.request_);
+    return *this;
+  }
+  ~pg_cancel_request() {
+    if (request_ != nullptr) PQfreeCancel(request_);
+  }
+
+  /// Sends the request, once: true if the server took it. An empty request sends nothing.
+  bool send() noexcept {
+    if (request_ == nullptr) return false;
+    char message[256];
+    const bool sent = PQcancel(request_, message, sizeof message) != 0;
+    PQfreeCancel(std::exchange(request_, nullptr));
+    return sent;
+  }
+
+ private:
+  PGcancel* request_ = nullptr;
+};
+
 namespace detail {
 
 // Type OIDs of the built-in types (PostgreSQL's pg_type.dat): stable across versions.
@@ -167,24 +197,37 @@ class basic_pg_rows {
   /// from here). Returns true then: a loop may stop watching the socket until `poll`
   /// answers `pending` again, so that a stream its client holds back holds the query back
   /// too. False: nothing whole yet, keep watching.
+  ///
+  /// After `cancel_request()`, it drops what arrived instead, and returns true once the
+  /// query has ended (`finished()`): keep watching until then.
   bool on_readable() {
     state& s = *state_;
     if (s.finished) return true;
     if (PQconsumeInput(s.connection) == 0) s.lost = true;  // PQgetResult reports it
+    if (s.cancelling) return s.drop_arrived();
     if (!s.lost && PQisBusy(s.connection) != 0) return false;
     std::exchange(s.waiting, waker()).wake();
     return true;
   }
 
-  /// Ends a query still running: asks the server to cancel it (a round trip on a
-  /// connection of its own), then reads and drops what is left of it, waiting for the
-  /// server to stop. The connection is then ready for the next query. Does nothing to a
-  /// query that ended.
+  /// Ends a query still running, waiting: asks the server to cancel it (see
+  /// `pg_cancel_request`), then reads and drops what is left of it until the server has
+  /// stopped. The connection is then ready for the next query. Does nothing to a query
+  /// that ended. 20 to 30 ms in the tests: for a loop, `cancel_request()`.
   void cancel() noexcept { state_->cancel(); }
+
+  /// Ends a query still running, without waiting: returns the request to cancel it, for
+  /// the caller to send from a thread that may block (empty if the query has ended). What
+  /// is left of the query is then dropped by `on_readable()` as it arrives: keep watching
+  /// `socket()` until that returns true, and the request is sent; `finished()` is then
+  /// true, and the connection takes the next query. An encoder that still polls this
+  /// source fails with `pg_error`, so that its text cannot look complete.
+  [[nodiscard]] pg_cancel_request cancel_request() noexcept { return state_->cancel_request(); }
 
   /// The source side, called by the encoder: the next row, `pending`, or `exhausted`.
   poll_result<row> poll(const waker& w) {
     state& s = *state_;
+    if (s.cancelling) detail::on_pg_error("the query was cancelled", "57014");
     while (!s.finished && PQisBusy(s.connection) == 0) {
       detail::pg_result_handle result(PQgetResult(s.connection));
       if (!result) {
@@ -212,13 +255,28 @@ class basic_pg_rows {
     ~state() { cancel(); }
 
     void cancel() noexcept {
-      if (finished) return;
-      if (PGcancel* request = PQgetCancel(connection)) {
-        char message[256];
-        PQcancel(request, message, sizeof message);
-        PQfreeCancel(request);
+      cancel_request().send();
+      if (!finished) drain();
+    }
+
+    pg_cancel_request cancel_request() noexcept {
+      if (finished || cancelling) return {};
+      cancelling = true;
+      pg_cancel_request request(PQgetCancel(connection));
+      drop_arrived();
+      return request;
+    }
+
+    // After a cancel: drops the results whole in what was read, without blocking; true
+    // once the query has ended (or the connection is lost, which ends it too).
+    bool drop_arrived() noexcept {
+      while (!lost && PQisBusy(connection) == 0) {
+        PGresult* rest = PQgetResult(connection);
+        if (rest == nullptr) break;
+        PQclear(rest);
       }
-      drain();
+      if (lost || PQisBusy(connection) == 0) finished = true;
+      return finished;
     }
 
     // Reads the query's results to their end, blocking, so that the connection takes
@@ -243,6 +301,7 @@ class basic_pg_rows {
     waker waiting;
     bool finished = false;
     bool lost = false;  // PQconsumeInput failed: the connection broke
+    bool cancelling = false;
   };
 
   std::shared_ptr<state> state_;
