@@ -1,10 +1,14 @@
 // Measures the demo server, examples/http_server/, streamed against one-shot: how fast a large
 // /numbers body arrives, how long /ping waits meanwhile, and what the server spends on it in
-// memory and write syscalls, with a fast reader and with a slow one.
+// memory and write syscalls, with a fast reader and with a slow one; then the same, with a
+// fast reader, for the rows of an SQLite table, /rows.
 //
-//   http_bench [--server PATH] [--length N] [--slow-seconds S] [--ping-interval-ms M]
+//   http_bench [--server PATH] [--length N] [--slow-seconds S] [--ping-interval-ms M] [--rows N]
 //
-// Four phases: (streamed, fast reader), (oneshot, fast), (streamed, slow), (oneshot, slow).
+// Four phases: (streamed, fast reader), (oneshot, fast), (streamed, slow), (oneshot, slow);
+// then two of /rows?limit=N (--rows, 1,000,000 by default; 0 leaves them out): (streamed,
+// fast), (oneshot, fast), each server generating its N orders before it listens. A server
+// built without SQLite answers /rows with 404, and those two phases are skipped.
 // Each one starts a fresh server, so no phase inherits another's heap, and stops it at the
 // end. The server's memory and write syscalls come from /proc/PID/status and /proc/PID/io.
 // Every wait has a deadline: a server that stops answering fails the phase, it never hangs.
@@ -80,12 +84,13 @@ struct settings {
   long long length = 30'000'000;  // about 259 MB of JSON
   long long slow_seconds = 3;
   long long ping_interval_ms = 2;
+  long long rows = 1'000'000;
 };
 
 [[noreturn]] void usage(const char* problem) {
   std::fprintf(stderr,
                "http_bench: %s\nusage: http_bench [--server PATH] [--length N] [--slow-seconds S] "
-               "[--ping-interval-ms M]\n",
+               "[--ping-interval-ms M] [--rows N]\n",
                problem);
   std::exit(2);
 }
@@ -119,6 +124,8 @@ settings parse_arguments(int argc, char** argv) {
       s.slow_seconds = parse_number(value, 3600);
     } else if (flag == "--ping-interval-ms") {
       s.ping_interval_ms = parse_number(value, 60'000);
+    } else if (flag == "--rows") {
+      s.rows = parse_number(value, 100'000'000);
     } else {
       usage("unknown flag");
     }
@@ -488,6 +495,64 @@ class numbers_reader {
   response_parser parser_;
 };
 
+// Reads a /rows?format=ndjson answer as it arrives: decodes the framing, and checks that it
+// is `rows` lines, the first the order with id 1 and the last the one with id `rows`. It
+// keeps only the line being read. (A JSON string cannot hold a raw newline, so each
+// newline ends a row.)
+class rows_reader {
+ public:
+  explicit rows_reader(long long rows)
+      : rows_(rows), parser_([this](std::string_view piece) {
+          body_bytes_ += static_cast<long long>(piece.size());
+          for (std::size_t at = 0; at < piece.size();) {
+            const std::size_t newline = piece.find('\n', at);
+            line_.append(piece.substr(at, newline == std::string_view::npos ? std::string_view::npos : newline - at));
+            if (newline == std::string_view::npos) break;
+            end_line();
+            at = newline + 1;
+          }
+        }) {}
+  rows_reader(const rows_reader&) = delete;
+  rows_reader& operator=(const rows_reader&) = delete;
+
+  void take(std::string_view bytes) {
+    const std::size_t used = parser_.feed(bytes);
+    if (parser_.head_complete() && parser_.head().status != 200) {
+      fail("GET /rows answered status " + std::to_string(parser_.head().status));
+    }
+    if (used != bytes.size()) fail("the server sent bytes after the end of the /rows answer");
+    if (parser_.complete() && (lines_ != rows_ || !line_.empty())) {
+      fail("the body ended after " + std::to_string(lines_) + " whole rows; " + std::to_string(rows_) + " were asked for");
+    }
+  }
+
+  bool complete() const { return parser_.complete(); }
+  long long body_bytes() const { return body_bytes_; }
+  long long chunks() const { return parser_.chunks(); }
+  bool chunked() const { return parser_.head().chunked; }
+
+ private:
+  void end_line() {
+    ++lines_;
+    const bool ends = lines_ == 1 || lines_ == rows_;
+    if (ends && !line_.starts_with("{\"id\":" + std::to_string(lines_) + ",")) {
+      fail("row " + std::to_string(lines_) + " is not the order of that id: " + line_.substr(0, 200));
+    }
+    if (lines_ > rows_) fail("more than " + std::to_string(rows_) + " rows");
+    line_.clear();
+  }
+
+  long long rows_;
+  long long lines_ = 0;
+  long long body_bytes_ = 0;
+  std::string line_;
+  response_parser parser_;
+};
+
+std::string rows_request(long long rows) {
+  return "GET /rows?limit=" + std::to_string(rows) + "&format=ndjson HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+}
+
 // ---------------------------------------------------------------------------------------------
 // Sockets
 
@@ -753,10 +818,12 @@ const char* mode_name(server_mode mode) { return mode == server_mode::streamed ?
 // A server started for one phase and stopped at its end.
 class server_process {
  public:
-  server_process(const std::string& path, server_mode mode, time_point deadline) {
+  server_process(const std::string& path, server_mode mode, const std::vector<std::string>& flags,
+                 time_point deadline) {
     if (::access(path.c_str(), X_OK) != 0) fail_errno("cannot execute the server " + path);
     std::vector<std::string> arguments = {path, "--port", "0"};
     if (mode == server_mode::oneshot) arguments.emplace_back("--oneshot");
+    arguments.insert(arguments.end(), flags.begin(), flags.end());
     std::vector<char*> argv;
     for (std::string& argument : arguments) argv.push_back(argument.data());
     argv.push_back(nullptr);
@@ -883,12 +950,19 @@ struct slow_result {
   long long rss_growth_kib = 0;
 };
 
-download_log download_numbers(connection& server, long long length, std::atomic<bool>& requested,
-                              time_point deadline) {
-  numbers_reader reader(length);
+// What a fast-reader phase downloads: the request, and the reader that checks its answer.
+struct download_kind {
+  std::string request;
+  std::function<download_log(connection&, const std::string&, std::atomic<bool>&, time_point)> download;
+  std::vector<std::string> server_flags;
+};
+
+template <class Reader>
+download_log download_body(connection& server, const std::string& request, Reader& reader,
+                           std::atomic<bool>& requested, time_point deadline) {
   std::vector<char> buffer(download_buffer_size);
   download_log log;
-  server.send_all(numbers_request(length), deadline);
+  server.send_all(request, deadline);
   const time_point sent = steady::now();
   requested = true;
   while (!reader.complete()) {
@@ -903,6 +977,26 @@ download_log download_numbers(connection& server, long long length, std::atomic<
   log.chunks = reader.chunks();
   log.chunked = reader.chunked();
   return log;
+}
+
+// /numbers?length=N; the servers that serve it generate no orders for /rows.
+download_kind numbers_download(long long length) {
+  return {numbers_request(length),
+          [length](connection& server, const std::string& request, std::atomic<bool>& requested, time_point deadline) {
+            numbers_reader reader(length);
+            return download_body(server, request, reader, requested, deadline);
+          },
+          {"--orders", "0"}};
+}
+
+// /rows?limit=N&format=ndjson, from a server that generated N orders.
+download_kind rows_download(long long rows) {
+  return {rows_request(rows),
+          [rows](connection& server, const std::string& request, std::atomic<bool>& requested, time_point deadline) {
+            rows_reader reader(rows);
+            return download_body(server, request, reader, requested, deadline);
+          },
+          {"--orders", std::to_string(rows)}};
 }
 
 // Pings on its own keep-alive connection from the moment the download is requested until
@@ -988,8 +1082,9 @@ void yield_cpu_to_server() {
 
 // The download on one connection and the pings on the other, at the same time; both threads
 // are joined before this returns, failed or not.
-std::pair<download_log, ping_log> download_while_pinging(const settings& s, pid_t pid, connection& download_connection,
-                                                         connection& ping_connection, time_point deadline) {
+std::pair<download_log, ping_log> download_while_pinging(const settings& s, const download_kind& kind, pid_t pid,
+                                                         connection& download_connection, connection& ping_connection,
+                                                         time_point deadline) {
   download_log download;
   ping_log pings;
   std::string download_problem;
@@ -1003,7 +1098,8 @@ std::pair<download_log, ping_log> download_while_pinging(const settings& s, pid_
     });
     const std::jthread downloader([&] {
       yield_cpu_to_server();
-      download_problem = capture_failure([&] { download = download_numbers(download_connection, s.length, download_requested, deadline); });
+      download_problem = capture_failure(
+          [&] { download = kind.download(download_connection, kind.request, download_requested, deadline); });
       download_done = true;
     });
   }
@@ -1012,9 +1108,9 @@ std::pair<download_log, ping_log> download_while_pinging(const settings& s, pid_
   return {std::move(download), std::move(pings)};
 }
 
-fast_result measure_fast_reader(const settings& s, server_mode mode) {
+fast_result measure_fast_reader(const settings& s, server_mode mode, const download_kind& kind) {
   const time_point deadline = steady::now() + phase_time_limit;
-  server_process server(s.server, mode, deadline);
+  server_process server(s.server, mode, kind.server_flags, deadline);
   connection ping_connection(server.port(), deadline);
   ping_connection.set_no_delay();
   // A new process answers its first request slowly (page faults, symbols bound on first
@@ -1028,7 +1124,7 @@ fast_result measure_fast_reader(const settings& s, server_mode mode) {
   fast_result result;
   ping_log pings;
   std::tie(result.download, pings) =
-      download_while_pinging(s, server.pid(), download_connection, ping_connection, deadline);
+      download_while_pinging(s, kind, server.pid(), download_connection, ping_connection, deadline);
   result.cpu_wait_ms = static_cast<double>(cpu_wait_ns(server.pid()) - cpu_wait_before) / 1e6;
 
   const small_response stats = fetch(ping_connection, "/stats", deadline);
@@ -1063,7 +1159,7 @@ void check_still_answering(int port, time_point deadline) {
 slow_result measure_slow_reader(const settings& s, server_mode mode) {
   const auto read_time = std::chrono::seconds(s.slow_seconds);
   const time_point deadline = steady::now() + read_time + phase_time_limit;
-  server_process server(s.server, mode, deadline);
+  server_process server(s.server, mode, {"--orders", "0"}, deadline);
   const memory_baseline memory = take_memory_baseline(server.pid());
   long long sampled_peak = memory.rss_kib;
   slow_result result;
@@ -1133,36 +1229,41 @@ void print_row(const char* metric, const std::string& streamed, const std::strin
 }
 
 // One table row: the same measure of both modes, in the same format.
-template <class Measure>
-void print_row(const char* metric, const char* pattern, const mode_results& streamed, const mode_results& oneshot,
+template <class Result, class Measure>
+void print_row(const char* metric, const char* pattern, const Result& streamed, const Result& oneshot,
                Measure measure) {
   print_row(metric, format(pattern, measure(streamed)), format(pattern, measure(oneshot)));
 }
 
-void print_table(const mode_results& streamed, const mode_results& oneshot) {
+// The rows of a table measured with the fast reader.
+void print_fast_rows(const fast_result& streamed, const fast_result& oneshot) {
   std::printf("| metric | streamed | oneshot |\n|---|---:|---:|\n");
   print_row("time to first byte (ms)", "%.3f", streamed, oneshot,
-            [](const mode_results& r) { return r.fast.download.first_byte_ms; });
+            [](const fast_result& r) { return r.download.first_byte_ms; });
   print_row("time to last byte (ms)", "%.1f", streamed, oneshot,
-            [](const mode_results& r) { return r.fast.download.last_byte_ms; });
+            [](const fast_result& r) { return r.download.last_byte_ms; });
   print_row("throughput (MB/s)", "%.0f", streamed, oneshot,
-            [](const mode_results& r) { return throughput_mb_s(r.fast.download); });
+            [](const fast_result& r) { return throughput_mb_s(r.download); });
   print_row("ping p50 (ms)", "%.3f", streamed, oneshot,
-            [](const mode_results& r) { return percentile_ms(r.fast.ping_us, 0.50); });
+            [](const fast_result& r) { return percentile_ms(r.ping_us, 0.50); });
   print_row("ping p99 (ms)", "%.3f", streamed, oneshot,
-            [](const mode_results& r) { return percentile_ms(r.fast.ping_us, 0.99); });
+            [](const fast_result& r) { return percentile_ms(r.ping_us, 0.99); });
   print_row("ping max (ms)", "%.3f", streamed, oneshot,
-            [](const mode_results& r) { return percentile_ms(r.fast.ping_us, 1.0); });
+            [](const fast_result& r) { return percentile_ms(r.ping_us, 1.0); });
   print_row("pings answered", "%.0f", streamed, oneshot,
-            [](const mode_results& r) { return static_cast<double>(r.fast.ping_us.size()); });
+            [](const fast_result& r) { return static_cast<double>(r.ping_us.size()); });
   print_row("longest loop stall (ms)", "%.3f", streamed, oneshot,
-            [](const mode_results& r) { return r.fast.loop_stall_us / 1000; });
+            [](const fast_result& r) { return r.loop_stall_us / 1000; });
   print_row("server peak RSS (MiB)", "%.1f", streamed, oneshot,
-            [](const mode_results& r) { return mib(r.fast.peak_rss_kib); });
+            [](const fast_result& r) { return mib(r.peak_rss_kib); });
   print_row("server RSS growth during the fast download (MiB)", "%.1f", streamed, oneshot,
-            [](const mode_results& r) { return mib(r.fast.rss_growth_kib); });
+            [](const fast_result& r) { return mib(r.rss_growth_kib); });
   print_row("average bytes per write syscall", "%.0f", streamed, oneshot,
-            [](const mode_results& r) { return r.fast.bytes_per_write; });
+            [](const fast_result& r) { return r.bytes_per_write; });
+}
+
+void print_table(const mode_results& streamed, const mode_results& oneshot) {
+  print_fast_rows(streamed.fast, oneshot.fast);
   print_row("slow reader: bytes read (MB)", "%.1f", streamed, oneshot,
             [](const mode_results& r) { return static_cast<double>(r.slow.body_bytes) / 1e6; });
   print_row("slow reader: server RSS growth (MiB)", "%.1f", streamed, oneshot,
@@ -1231,6 +1332,33 @@ void print_report(const settings& s, const mode_results& streamed, const mode_re
   print_targets(streamed, oneshot);
 }
 
+// The /rows phases: the orders table streamed a row at a time, against the same rows
+// collected into a vector and serialized in one go.
+void print_rows_report(const settings& s, const fast_result& streamed, const fast_result& oneshot) {
+  std::printf("\nGET /rows?limit=%lld&format=ndjson (%.1f MB of JSON from SQLite), ping every %lld ms\n\n", s.rows,
+              static_cast<double>(streamed.download.body_bytes) / 1e6, s.ping_interval_ms);
+  print_fast_rows(streamed, oneshot);
+  print_stall_check(server_mode::streamed, streamed);
+  print_stall_check(server_mode::oneshot, oneshot);
+}
+
+// The two /rows phases and their table; skipped, with a line, for a server without SQLite.
+void measure_rows(const settings& s) {
+  const download_kind rows = rows_download(s.rows);
+  fast_result streamed;
+  try {
+    streamed = run_phase(server_mode::streamed, "fast /rows",
+                         [&] { return measure_fast_reader(s, server_mode::streamed, rows); });
+  } catch (const phase_failure& failure) {
+    if (std::string_view(failure.what()).find("GET /rows answered status 404") == std::string_view::npos) throw;
+    std::printf("\nGET /rows: skipped, the server was built without SQLite\n");
+    return;
+  }
+  const fast_result oneshot =
+      run_phase(server_mode::oneshot, "fast /rows", [&] { return measure_fast_reader(s, server_mode::oneshot, rows); });
+  print_rows_report(s, streamed, oneshot);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -1238,15 +1366,18 @@ int main(int argc, char** argv) {
   try {
     mode_results streamed;
     mode_results oneshot;
-    streamed.fast =
-        run_phase(server_mode::streamed, "fast", [&] { return measure_fast_reader(s, server_mode::streamed); });
-    oneshot.fast =
-        run_phase(server_mode::oneshot, "fast", [&] { return measure_fast_reader(s, server_mode::oneshot); });
+    const download_kind numbers = numbers_download(s.length);
+    streamed.fast = run_phase(server_mode::streamed, "fast",
+                              [&] { return measure_fast_reader(s, server_mode::streamed, numbers); });
+    oneshot.fast = run_phase(server_mode::oneshot, "fast",
+                             [&] { return measure_fast_reader(s, server_mode::oneshot, numbers); });
     streamed.slow =
         run_phase(server_mode::streamed, "slow", [&] { return measure_slow_reader(s, server_mode::streamed); });
     oneshot.slow =
         run_phase(server_mode::oneshot, "slow", [&] { return measure_slow_reader(s, server_mode::oneshot); });
     print_report(s, streamed, oneshot);
+    std::fflush(stdout);
+    if (s.rows > 0) measure_rows(s);
   } catch (const phase_failure& failure) {
     std::fprintf(stderr, "http_bench: %s\n", failure.what());
     return 1;

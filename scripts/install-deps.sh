@@ -8,6 +8,7 @@ packages=(
   libfmt-dev doctest-dev libbenchmark-dev
   libboost1.81-dev libboost-json1.81-dev nlohmann-json3-dev rapidjson-dev
   libuv1-dev libasio-dev libevent-dev
+  libsqlite3-dev postgresql libpq-dev
   python3-matplotlib
   clang-14 libclang-rt-14-dev libsimdjson-dev
 )

@@ -17,7 +17,20 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <filesystem>
+#include <utility>
+
+#if ITERJSON_TEST_SQLITE
+#include <sqlite3.h>
+#endif
+
 #include "http_client_support.hpp"
+#if ITERJSON_TEST_POSTGRES
+#include <libpq-fe.h>
+
+#include "postgres_server.hpp"
+#endif
 
 namespace {
 
@@ -63,6 +76,17 @@ void check_feed_times(const std::vector<std::int64_t>& times, std::int64_t befor
   if (times.size() < 2) return;
   const std::int64_t span = times.back() - times.front();
   CHECK_MESSAGE(span >= static_cast<std::int64_t>(times.size() - 1) * interval_ms / 2, span);
+}
+
+// The body of `path`, de-chunked if it was chunked, and its head.
+std::pair<std::string, std::string> fetch_body(std::uint16_t port, const std::string& path) {
+  // No structured binding: clang 14 cannot capture one in doctest's message.
+  std::pair<std::string, std::string> response =
+      split_response(iterjson::testing::exchange(port, "GET " + path + " HTTP/1.1\r\nConnection: close\r\n\r\n"));
+  if (response.first.find("Transfer-Encoding: chunked") == std::string::npos) return response;
+  const std::optional<std::string> text = decode_chunked(response.second);
+  REQUIRE_MESSAGE(text.has_value(), "an incomplete chunked body: " << response.second.size() << " bytes");
+  return {response.first, *text};
 }
 
 }  // namespace
@@ -499,3 +523,217 @@ TEST_CASE("http_server with curl: a long-poll session, piece by piece, then 404"
   const command_result after = curl(server, "/longpoll/next?session=" + key, "--write-out ' %{http_code}'");
   CHECK(after.output == std::string(unknown_session) + " 404");
 }
+
+// --- /rows: an SQLite table ---------------------------------------------------------------
+
+#if ITERJSON_TEST_SQLITE
+namespace {
+
+// The first two of the generated orders: the generator is seeded, so they are always these.
+constexpr std::string_view first_two_orders =
+    R"([{"id":1,"customer":"Jürgen Großmann","amount":429.89,"placed_at":"2024-01-01T00:00:37Z","note":"leave at the door"},)"
+    R"({"id":2,"customer":"Alan Turing","amount":995.74,"placed_at":"2024-01-01T00:01:14Z","note":"gift wrap"}])";
+
+}  // namespace
+
+TEST_CASE("http_server: /rows streams the orders a row at a time, as --oneshot collects them, in every format") {
+  server_process streamed;
+  CHECK(fetch_body(streamed.port(), "/rows?limit=2&format=array") ==
+        std::pair{chunked_head_close("application/json"), std::string(first_two_orders)});
+  CHECK(fetch_body(streamed.port(), "/rows?limit=0&format=array").second == "[]");
+  CHECK(exchange(streamed.port(), "GET /rows?limit=-1 HTTP/1.1\r\nConnection: close\r\n\r\n") ==
+        text_response("400 Bad Request", "/rows: limit must be a number from 0 to 10^12\n", true));
+  CHECK(exchange(streamed.port(), "GET /rows?format=csv HTTP/1.1\r\nConnection: close\r\n\r\n") ==
+        text_response("400 Bad Request", "/rows: format must be ndjson, sse, json-seq or array\n", true));
+
+  server_process oneshot({"--oneshot"});
+  for (const std::string format : {"array", "ndjson", "sse", "json-seq"}) {
+    CAPTURE(format);
+    const auto [head, body] = fetch_body(streamed.port(), "/rows?format=" + format);
+    const auto [oneshot_head, oneshot_body] = fetch_body(oneshot.port(), "/rows?format=" + format);
+    CHECK(head.find("Transfer-Encoding: chunked") != std::string::npos);
+    CHECK(oneshot_head.find("Content-Length: " + std::to_string(oneshot_body.size())) != std::string::npos);
+    CHECK(body == oneshot_body);
+    if (format == "ndjson") {
+      CHECK(std::ranges::count(body, '\n') == 1000);
+      CHECK(nlohmann::json::parse(body.substr(body.rfind('\n', body.size() - 2) + 1))["id"] == 1000);
+    }
+  }
+  const nlohmann::json all = nlohmann::json::parse(fetch_body(streamed.port(), "/rows?format=array").second);
+  REQUIRE(all.size() == 1000);
+  CHECK(all[999]["id"] == 1000);
+  CHECK(all[999]["placed_at"] == "2024-01-01T10:16:40Z");  // 1000 orders 37 s apart
+  check_still_serving(streamed);
+  check_still_serving(oneshot);
+}
+
+TEST_CASE("http_server: --db serves the orders table of that file; a file without one stops the server at start") {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() / ("http_server_db_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "given.db").string();
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(db,
+                       "CREATE TABLE orders (id INTEGER PRIMARY KEY, customer TEXT, amount REAL, placed_at TEXT, note TEXT);"
+                       "INSERT INTO orders VALUES (7, 'Ève \"E\" Noël', 0.5, '2025-06-01T12:00:00Z', NULL);"
+                       "INSERT INTO orders VALUES (9, 'Bob', 1e21, 'soon', 'tab\there');",
+                       nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(db);
+  {
+    server_process server({"--db", path});
+    CHECK(fetch_body(server.port(), "/rows?format=ndjson").second ==
+          "{\"id\":7,\"customer\":\"Ève \\\"E\\\" Noël\",\"amount\":0.5,\"placed_at\":\"2025-06-01T12:00:00Z\",\"note\":null}\n"
+          "{\"id\":9,\"customer\":\"Bob\",\"amount\":1e+21,\"placed_at\":\"soon\",\"note\":\"tab\\there\"}\n");
+    CHECK(fetch_body(server.port(), "/rows?limit=1&format=json-seq").second ==
+          "\x1E{\"id\":7,\"customer\":\"Ève \\\"E\\\" Noël\",\"amount\":0.5,\"placed_at\":\"2025-06-01T12:00:00Z\",\"note\":null}\n");
+  }
+  const command_result missing = run_command(std::string(ITERJSON_HTTP_SERVER) + " --port 0 --db " + (dir / "none.db").string());
+  CHECK(WEXITSTATUS(missing.status) == 1);
+  CHECK(missing.output.find("cannot open") != std::string::npos);
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(db, "DROP TABLE orders", nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(db);
+  const command_result no_table = run_command(std::string(ITERJSON_HTTP_SERVER) + " --port 0 --db " + path);
+  CHECK(WEXITSTATUS(no_table.status) == 1);
+  CHECK(no_table.output.find("no such table: orders") != std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+#endif
+
+// --- /pg/rows: a PostgreSQL table, each row as it arrives ------------------------------------
+
+#if ITERJSON_TEST_POSTGRES
+namespace {
+
+// The server of --pg, and its connection string with a name the tests find in
+// pg_stat_activity; null (with a message) where PostgreSQL cannot start.
+postgres_server* running_postgres() {
+  postgres_server& server = shared_postgres();
+  if (!server.running()) MESSAGE("PostgreSQL could not start, so this test is skipped: " << server.skip_reason());
+  return server.running() ? &server : nullptr;
+}
+
+std::string demo_conninfo(const postgres_server& server) { return server.conninfo() + " application_name=iterjson_demo"; }
+
+// One number that a query on `server` answers.
+long long pg_count(const postgres_server& server, const char* sql) {
+  const pg_connection c = connect_postgres(server);
+  PGresult* result = PQexec(c.get(), sql);
+  REQUIRE_MESSAGE(PQresultStatus(result) == PGRES_TUPLES_OK, PQresultErrorMessage(result));
+  const long long count = std::stoll(PQgetvalue(result, 0, 0));
+  PQclear(result);
+  return count;
+}
+
+// The /pg/rows queries running on `server` now.
+long long pg_queries_running(const postgres_server& server) {
+  return pg_count(server,
+                  "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE 'SELECT id, label%'");
+}
+
+}  // namespace
+
+TEST_CASE("http_server: /pg/rows is the table's rows with their exact text, in every format") {
+  postgres_server* pg = running_postgres();
+  if (pg == nullptr) return;
+  server_process server({"--pg", demo_conninfo(*pg)});
+  CHECK(fetch_body(server.port(), "/pg/rows?limit=2&format=array") ==
+        std::pair{chunked_head_close("application/json"),
+                  std::string(R"([{"id":1,"label":"Łukasz #1","amount":79.19,"ratio":0.14285714285714285,"active":false,)"
+                              R"("tags":{"even": false, "tier": 1},"created_at":"2024-01-01 00:01:00+00"},)"
+                              R"({"id":2,"label":"東京 #2","amount":158.38,"ratio":0.2857142857142857,"active":false,)"
+                              R"("tags":{"even": true, "tier": 2},"created_at":"2024-01-01 00:02:00+00"}])")});
+  const std::string lines = fetch_body(server.port(), "/pg/rows?limit=1000&format=ndjson").second;
+  CHECK(std::ranges::count(lines, '\n') == 1000);
+  CHECK(nlohmann::json::parse(lines.substr(lines.rfind('\n', lines.size() - 2) + 1))["ratio"].is_null());  // id 1000
+  CHECK(fetch_body(server.port(), "/pg/rows?limit=1&format=sse").second.starts_with("data: {\"id\":1,"));
+  CHECK(exchange(server.port(), "GET /pg/rows?delay_ms=5000 HTTP/1.1\r\nConnection: close\r\n\r\n") ==
+        text_response("400 Bad Request", "/pg/rows: delay_ms must be from 0 to 1000\n", true));
+  server_process without;
+  CHECK(exchange(without.port(), "GET /pg/rows HTTP/1.1\r\nConnection: close\r\n\r\n") ==
+        text_response("404 Not Found", "/pg/rows is served when the server is started with --pg CONNINFO\n", true));
+}
+
+TEST_CASE("http_server: /pg/rows sends rows while the query runs, and /ping answers all the while") {
+  postgres_server* pg = running_postgres();
+  if (pg == nullptr) return;
+  server_process server({"--pg", demo_conninfo(*pg)});
+  client rows(server.port());
+  client pinger(server.port());
+  const auto start = steady::now();
+  rows.send("GET /pg/rows?limit=200&delay_ms=10&format=ndjson HTTP/1.1\r\nConnection: close\r\n\r\n");
+  std::string received;
+  std::optional<milliseconds> first_row;
+  milliseconds slowest_ping{0};
+  int pings = 0;
+  while (!received.ends_with("\r\n0\r\n\r\n") && steady::now() - start < wait_limit) {
+    wait_for(rows.fd(), POLLIN, steady::now() + milliseconds(20));
+    received += rows.read_available();
+    if (!first_row && received.find("{\"id\":1,") != std::string::npos) {
+      first_row = std::chrono::duration_cast<milliseconds>(steady::now() - start);
+    }
+    const auto sent = steady::now();
+    pinger.send(ping_request);
+    CHECK(pinger.read_at_least(pong.size()) == pong);
+    slowest_ping = std::max(slowest_ping, std::chrono::duration_cast<milliseconds>(steady::now() - sent));
+    ++pings;
+  }
+  const auto last_row = std::chrono::duration_cast<milliseconds>(steady::now() - start);
+  REQUIRE(received.ends_with("\r\n0\r\n\r\n"));
+  const std::string lines = decode_chunked_prefix(std::string_view(received).substr(received.find("\r\n\r\n") + 4));
+  CHECK(std::ranges::count(lines, '\n') == 200);
+  REQUIRE(first_row.has_value());
+  MESSAGE("first row after " << first_row->count() << " ms, the last after " << last_row.count() << " ms; " << pings
+                             << " pings, the slowest " << slowest_ping.count() << " ms");
+  // 200 rows 10 ms apart: the server sends its output in 8 KiB pieces, about 55 rows here.
+  CHECK(last_row >= milliseconds(1900));
+  CHECK(*first_row * 2 < last_row);
+  CHECK(slowest_ping < milliseconds(250));  // a few ms on an idle machine; bounded for a busy one
+}
+
+TEST_CASE("http_server: a /pg/rows client that leaves cancels the query; the connection serves the next; so does SIGTERM") {
+  postgres_server* pg = running_postgres();
+  if (pg == nullptr) return;
+  server_process server({"--pg", demo_conninfo(*pg)});
+  {
+    client c(server.port());
+    c.send("GET /pg/rows?limit=100000&delay_ms=10 HTTP/1.1\r\n\r\n");  // 1000 s of rows
+    CHECK(c.read_until("{\"id\":1,").find("{\"id\":1,") != std::string::npos);
+    REQUIRE(pg_queries_running(*pg) == 1);
+    c.reset();
+  }
+  // The server meets the reset at its next write, a row or two later, and cancels.
+  const auto deadline = steady::now() + wait_limit;
+  while (pg_queries_running(*pg) != 0 && steady::now() < deadline) std::this_thread::sleep_for(milliseconds(10));
+  CHECK(pg_queries_running(*pg) == 0);
+  CHECK(fetch_body(server.port(), "/pg/rows?limit=1&format=array").second.starts_with("[{\"id\":1,"));
+  // Both queries ran on the one connection the server opened (at start, for the table).
+  CHECK(pg_count(*pg, "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'iterjson_demo'") == 1);
+  check_still_serving(server);
+
+  // SIGTERM mid-query: the server cancels it, and exits cleanly once it has ended.
+  client c(server.port());
+  c.send("GET /pg/rows?limit=100000&delay_ms=10 HTTP/1.1\r\n\r\n");
+  CHECK(c.read_until("{\"id\":1,").find("{\"id\":1,") != std::string::npos);
+  CHECK(server.stop() == 0);
+  CHECK(pg_queries_running(*pg) == 0);
+}
+
+TEST_CASE("http_server: a PostgreSQL server that goes away mid-stream: the response ends without its last chunk") {
+  postgres_server pg;  // a server of its own, to stop
+  if (!pg.running()) {
+    MESSAGE("PostgreSQL could not start, so this test is skipped: " << pg.skip_reason());
+    return;
+  }
+  server_process server({"--pg", demo_conninfo(pg)});
+  client c(server.port());
+  c.send("GET /pg/rows?limit=100000&delay_ms=10 HTTP/1.1\r\n\r\n");
+  std::string received = c.read_until("{\"id\":1,");
+  pg.stop();
+  const client::ending end = c.read_to_end_or_reset();
+  received += end.text;
+  CHECK(end.reset);
+  CHECK(received.find("\r\n0\r\n\r\n") == std::string::npos);
+  check_still_serving(server);
+}
+#endif

@@ -3,15 +3,22 @@
 //
 //   http_server [--port P] [--oneshot] [--feed-interval-ms MS] [--session-timeout-ms MS]
 //               [--max-sessions N] [--idle-timeout-ms MS] [--send-buffer BYTES]
+//               [--db PATH | --orders N] [--pg CONNINFO]
 //
 // --port 0 picks a free port; the server prints `listening on 127.0.0.1:PORT` when ready.
 // --oneshot is the blocking baseline: /numbers is serialized whole with to_string, then
-// written. SIGINT and SIGTERM stop the server cleanly.
+// written; so are the rows of /rows, collected first. --db PATH serves /rows from an SQLite
+// database with an orders table (orders.hpp); without it, --orders N orders (1,000,000 by
+// default) are generated at start in a temporary directory, removed at exit. --pg CONNINFO
+// (a libpq connection string) serves /pg/rows from that PostgreSQL server, creating its
+// table if missing. SIGINT and SIGTERM stop the server cleanly.
 //
 // The program, a file per concern:
 //   routes.hpp      what each request is answered with: /numbers, /primes, /feed,
 //                   /longpoll/start and /longpoll/next, /ping, /stats
 //   sources.hpp     what the endless streams are made of: primes, timer-made feed rows
+//   orders.hpp      the SQLite table of /rows: opened or generated, read a row at a time
+//   pg_rows.hpp     the PostgreSQL table of /pg/rows: rows as they arrive, a socket watched
 //   sessions.hpp    long-poll sessions: paused encoders, resumed a piece per request
 //   http.hpp        request heads parsed, their limits; response heads
 //   connection.hpp  one client: reading, answering in order, keep-alive, idle timeout
@@ -30,6 +37,17 @@
 #include <system_error>
 
 #include "server.hpp"
+#if HTTP_DEMO_SQLITE || HTTP_DEMO_POSTGRES
+#include <chrono>
+#include <exception>
+#include <optional>
+#endif
+#if HTTP_DEMO_SQLITE
+#include "orders.hpp"
+#endif
+#if HTTP_DEMO_POSTGRES
+#include "pg_rows.hpp"
+#endif
 
 namespace {
 
@@ -38,7 +56,8 @@ using http_demo::settings;
 [[noreturn]] void usage(const std::string& problem) {
   std::fprintf(stderr,
                "http_server: %s\nusage: http_server [--port P] [--oneshot] [--feed-interval-ms MS] "
-               "[--session-timeout-ms MS] [--max-sessions N] [--idle-timeout-ms MS] [--send-buffer BYTES]\n",
+               "[--session-timeout-ms MS] [--max-sessions N] [--idle-timeout-ms MS] [--send-buffer BYTES] "
+               "[--db PATH | --orders N] [--pg CONNINFO]\n",
                problem.c_str());
   std::exit(2);
 }
@@ -75,12 +94,33 @@ settings parse_arguments(int argc, char** argv) {
       s.idle_timeout_ms = flag_number(argc, argv, i, 1, day_ms);
     } else if (flag == "--send-buffer") {
       s.send_buffer = static_cast<int>(flag_number(argc, argv, i, 4096, 64 * 1024 * 1024));
+    } else if (flag == "--db") {
+      if (i + 1 == argc) usage("--db needs a path");
+      s.db_path = argv[++i];
+    } else if (flag == "--pg") {
+      if (i + 1 == argc) usage("--pg needs a connection string");
+      s.pg_conninfo = argv[++i];
+    } else if (flag == "--orders") {
+      s.orders = flag_number(argc, argv, i, 0, 100'000'000);
     } else {
       usage("unknown argument " + std::string(flag));
     }
   }
   return s;
 }
+
+#if HTTP_DEMO_SQLITE
+// The database of /rows: --db, or one generated now, which takes a second or so.
+http_demo::orders_database open_orders(const settings& s) {
+  if (!s.db_path.empty()) return http_demo::orders_database(s.db_path);
+  const auto start = std::chrono::steady_clock::now();
+  http_demo::orders_database made = http_demo::orders_database::generate(s.orders);
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+  std::fprintf(stderr, "http_server: generated %llu orders in %lld ms: %s\n", static_cast<unsigned long long>(s.orders),
+               static_cast<long long>(ms.count()), made.path().c_str());
+  return made;
+}
+#endif
 
 }  // namespace
 
@@ -91,6 +131,34 @@ int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
   uv_loop_t* loop = uv_default_loop();
   http_demo::server http(loop, s);
+#if HTTP_DEMO_SQLITE
+  // Made before the server listens; closed once the loop has ended, with every stream of /rows.
+  std::optional<http_demo::orders_database> orders;
+  try {
+    orders.emplace(open_orders(s));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "http_server: %s\n", e.what());
+    return 1;
+  }
+  http.serve_orders(*orders);
+#endif
+#if HTTP_DEMO_POSTGRES
+  std::optional<http_demo::pg_pool> pg;
+  if (!s.pg_conninfo.empty()) {
+    try {
+      pg.emplace(s.pg_conninfo);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "http_server: %s\n", e.what());
+      return 1;
+    }
+    http.serve_pg(*pg);
+  }
+#else
+  if (!s.pg_conninfo.empty()) {
+    std::fprintf(stderr, "http_server: --pg: this server was built without libpq\n");
+    return 1;
+  }
+#endif
   if (const int status = http.listen(s.port); status < 0) {
     std::fprintf(stderr, "http_server: cannot listen on 127.0.0.1:%d: %s\n", s.port, uv_strerror(status));
     return 1;

@@ -8,6 +8,12 @@
 #include <iterjson/iterjson.hpp>
 
 #include "../number_sequence.hpp"
+#if HTTP_DEMO_SQLITE
+#include "orders.hpp"
+#endif
+#if HTTP_DEMO_POSTGRES
+#include "pg_rows.hpp"
+#endif
 #include "server.hpp"
 #include "sessions.hpp"
 #include "sources.hpp"
@@ -146,6 +152,71 @@ reply serve_feed(const request& r, server& s) {
   return streamed(encode_in(format->format, std::move(rows)), format->content_type, r.keep_alive);
 }
 
+// --- /rows: an SQLite table, a row at a time ---------------------------------------------
+
+#if HTTP_DEMO_SQLITE
+// The most rows --oneshot collects: about 550 MB of text, and as much again in the vector.
+constexpr long long max_oneshot_rows = 5'000'000;
+
+reply serve_rows(const request& r, const server& s) {
+  const format_spec* format = requested_format(r.query);
+  if (!format) return refuse_format(r);
+  long long limit = -1;  // SQLite's LIMIT -1: every row
+  if (const std::optional<std::string_view> text = query_parameter(r.query, "limit")) {
+    const std::optional<long long> n = parse_length(*text);
+    if (!n) return text_reply("400 Bad Request", "/rows: limit must be a number from 0 to 10^12\n", r.keep_alive);
+    limit = *n;
+  }
+  if (!s.oneshot()) return streamed(encode_in(format->format, s.orders().first_rows(limit)), format->content_type, r.keep_alive);
+  // The blocking baseline: every row collected, then serialized whole, then written.
+  const bool too_many = limit < 0 || limit > max_oneshot_rows;
+  std::vector<order> rows = s.orders().collect_rows(too_many ? max_oneshot_rows + 1 : limit);
+  if (static_cast<long long>(rows.size()) > max_oneshot_rows) {
+    return text_reply("400 Bad Request",
+                      "--oneshot collects /rows whole: at most " + std::to_string(max_oneshot_rows) + " rows\n",
+                      r.keep_alive);
+  }
+  std::string body;
+  switch (format->format) {
+    case stream_format::ndjson: body = iterjson::to_string(iterjson::ndjson(rows)); break;
+    case stream_format::sse: body = iterjson::to_string(iterjson::server_sent_events(rows)); break;
+    case stream_format::json_seq: body = iterjson::to_string(iterjson::json_seq(rows)); break;
+    case stream_format::array: body = iterjson::to_string(rows); break;
+  }
+  return {.status = "200 OK", .content_type = format->content_type, .body = std::move(body), .keep_alive = r.keep_alive};
+}
+#endif
+
+// --- /pg/rows: a PostgreSQL table, each row as it arrives ---------------------------------
+
+#if HTTP_DEMO_POSTGRES
+reply serve_pg_rows(const request& r, server& s) {
+  if (s.pg() == nullptr) {
+    return text_reply("404 Not Found", "/pg/rows is served when the server is started with --pg CONNINFO\n", r.keep_alive);
+  }
+  const format_spec* format = requested_format(r.query);
+  if (!format) return refuse_format(r);
+  long long limit = 100;
+  long long delay_ms = 0;
+  if (const std::optional<std::string_view> text = query_parameter(r.query, "limit")) {
+    const std::optional<long long> n = parse_length(*text);
+    if (!n) return text_reply("400 Bad Request", "/pg/rows: limit must be a number from 0 to 10^12\n", r.keep_alive);
+    limit = *n;
+  }
+  if (const std::optional<std::string_view> text = query_parameter(r.query, "delay_ms")) {
+    const std::optional<long long> n = parse_length(*text);
+    if (!n || *n > 1000) return text_reply("400 Bad Request", "/pg/rows: delay_ms must be from 0 to 1000\n", r.keep_alive);
+    delay_ms = *n;
+  }
+  PGconn* connection = s.pg()->acquire();
+  if (connection == nullptr) {
+    return text_reply("503 Service Unavailable", "no PostgreSQL connection free: try again later\n", r.keep_alive);
+  }
+  return streamed(encode_in(format->format, pg_table_rows(s.loop(), *s.pg(), connection, limit, delay_ms)),
+                  format->content_type, r.keep_alive);
+}
+#endif
+
 // --- /longpoll: a document a piece per request -----------------------------------------
 
 reply start_longpoll(const request& r, session_store& sessions) {
@@ -205,6 +276,12 @@ reply route(const request& r, server& s) {
   if (r.path == "/numbers") return serve_numbers(r, s);
   if (r.path == "/primes") return serve_primes(r);
   if (r.path == "/feed") return serve_feed(r, s);
+#if HTTP_DEMO_SQLITE
+  if (r.path == "/rows") return serve_rows(r, s);
+#endif
+#if HTTP_DEMO_POSTGRES
+  if (r.path == "/pg/rows") return serve_pg_rows(r, s);
+#endif
   if (r.path == "/longpoll/start") return start_longpoll(r, s.sessions());
   if (r.path == "/longpoll/next") return continue_longpoll(r, s.sessions());
   return text_reply("404 Not Found", "not found\n", r.keep_alive);

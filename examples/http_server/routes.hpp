@@ -13,7 +13,22 @@
 //                          sent as it is made; T is the Unix time in milliseconds.
 //                          ?count=N ends the feed after N rows; without, it ends when the
 //                          client disconnects
-//                          /primes and /feed take ?format=: ndjson (the default,
+//   GET /rows?limit=N      the first N orders of an SQLite table (every one without
+//                          ?limit), {"id":1,"customer":"...","amount":429.89,
+//                          "placed_at":"2024-01-01T00:00:37Z","note":null}, a row stepped
+//                          each time the encoder asks for one. From --db PATH, or from
+//                          --orders N generated orders (1,000,000 by default). With
+//                          --oneshot, the baseline: the rows collected into a vector,
+//                          serialized whole, then written; at most 5,000,000 (400 above).
+//                          Built only where SQLite is found
+//   GET /pg/rows?limit=N&delay_ms=D   with --pg CONNINFO: the first N rows (100 by
+//                          default) of a PostgreSQL table the server creates if missing,
+//                          by one fixed query in libpq's single-row mode, each row sent as
+//                          it arrives; D (0 to 1000) makes the server pause that long
+//                          before each row, to watch them arrive. A client that leaves
+//                          cancels the query. 503 when 16 queries run already. Built only
+//                          where libpq is found
+//                          /primes, /feed, /rows and /pg/rows take ?format=: ndjson (the default,
 //                          application/x-ndjson), sse (text/event-stream), json-seq
 //                          (application/json-seq) or array (application/json, one array)
 //   GET /longpoll/start?length=N   201 and {"session":"<key>"}: a session whose document

@@ -27,6 +27,9 @@ struct settings {
   std::size_t max_sessions = 1000;
   std::uint64_t idle_timeout_ms = 60'000;
   int send_buffer = 0;  // SO_SNDBUF of each connection; 0: the kernel's, which grows as it likes
+  std::string db_path;                // --db: the SQLite database of /rows; empty: generate one
+  std::uint64_t orders = 1'000'000;   // --orders: how many the generated database holds
+  std::string pg_conninfo;            // --pg: the PostgreSQL server of /pg/rows; empty: none
 };
 
 // The figures of /stats.
@@ -52,6 +55,8 @@ ITERJSON_FIELDS(http_demo::server_stats, max_loop_stall_us, streams_started, str
 namespace http_demo {
 
 class connection;
+class orders_database;
+class pg_pool;
 
 class server {
  public:
@@ -66,6 +71,12 @@ class server {
   [[nodiscard]] std::uint64_t feed_interval_ms() const { return feed_interval_ms_; }
   [[nodiscard]] int send_buffer() const { return send_buffer_; }
   server_stats& stats() { return stats_; }
+  // The database of /rows, set once before the loop runs; it must outlive the server.
+  void serve_orders(const orders_database& orders) { orders_ = &orders; }
+  [[nodiscard]] const orders_database& orders() const { return *orders_; }
+  // The connections of /pg/rows, if --pg was given; set once before the loop runs.
+  void serve_pg(pg_pool& pool) { pg_ = &pool; }
+  [[nodiscard]] pg_pool* pg() const { return pg_; }
   session_store& sessions() { return sessions_; }
   // Where every connection reads into: each copies what it read out at once, so one
   // buffer serves them all, and a connection costs no 64 KiB of its own.
@@ -88,6 +99,8 @@ class server {
   std::uint64_t idle_timeout_ms_;
   int send_buffer_;
   session_store sessions_;
+  const orders_database* orders_ = nullptr;
+  pg_pool* pg_ = nullptr;
   uv_tcp_t listener_{};
   uv_timer_t stall_timer_{};
   uv_timer_t idle_timer_{};

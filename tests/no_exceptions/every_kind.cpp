@@ -35,6 +35,17 @@
 #include <iterjson/adapters/rapidjson.hpp>
 #endif
 #include <iterjson/adapters/posix.hpp>
+#if ITERJSON_TEST_SQLITE
+#include <iterjson/adapters/sqlite.hpp>
+#endif
+#if ITERJSON_TEST_POSTGRES
+#include <iterjson/adapters/postgres.hpp>
+// Compiled, not run here (that needs a server): an encoder over PostgreSQL's rows, whose
+// errors abort without exceptions.
+[[maybe_unused]] iterjson::encoder encode_pg_rows(PGconn* connection) {
+  return iterjson::encoder(iterjson::pg_rows(connection, "SELECT 1"));
+}
+#endif
 #if ITERJSON_TEST_LIBEVENT
 #include <iterjson/adapters/libevent.hpp>
 #endif
@@ -177,6 +188,17 @@ int main() {
   values.PushBack(1, from_rapidjson.GetAllocator()).PushBack(NAN, from_rapidjson.GetAllocator());
   from_rapidjson.AddMember("values", values, from_rapidjson.GetAllocator());
   expect("rapidjson: " + outcome(from_rapidjson), "rapidjson:  code=1 path=/values/1");
+#endif
+
+#if ITERJSON_TEST_SQLITE
+  // A failed step aborts without exceptions; an error of a value is a state, as anywhere.
+  sqlite3* db = nullptr;
+  sqlite3_stmt* stmt = nullptr;
+  sqlite3_open(":memory:", &db);
+  sqlite3_prepare_v2(db, "SELECT 1 AS a UNION ALL SELECT 9e999", -1, &stmt, nullptr);
+  expect("sqlite: " + outcome(iterjson::sqlite_rows(stmt)), "sqlite:  code=1 path=/1/a");
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
 #endif
 
   std::vector<int> numbers(2000);
