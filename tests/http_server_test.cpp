@@ -19,6 +19,8 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <utility>
 
 #if ITERJSON_TEST_SQLITE
@@ -281,6 +283,21 @@ TEST_CASE("http_server: ?mode=oneshot and ?mode=stream choose, for one /numbers,
   CHECK(get(oneshot, "/numbers?length=5") == oneshot_five);
   CHECK(get(oneshot, "/numbers?length=5&mode=stream") == streamed_five);
   check_still_serving(oneshot);
+}
+
+TEST_CASE("http_server: GET / is the demo's page, page.html, with nothing to fetch from elsewhere") {
+  server_process server;
+  const auto [head, body] = split_response(exchange(server.port(), "GET / HTTP/1.1\r\nConnection: close\r\n\r\n"));
+  CHECK(head == "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: " +
+                    std::to_string(body.size()) + "\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n");
+  std::ifstream file(ITERJSON_HTTP_SERVER_PAGE, std::ios::binary);
+  REQUIRE(file);
+  CHECK(body == std::string(std::istreambuf_iterator<char>(file), {}));
+  // Self-contained: no script, style sheet or image to load, no address outside the page.
+  CHECK(body.find(" src=") == std::string::npos);
+  CHECK(body.find("<link rel=\"stylesheet\"") == std::string::npos);
+  CHECK(body.find("://") == std::string::npos);
+  CHECK(body.find("@import") == std::string::npos);
 }
 
 TEST_CASE("http_server: /feed?count=3 in each format: a chunk per row as it is made, then the end") {

@@ -14,6 +14,7 @@
 #if HTTP_DEMO_POSTGRES
 #include "pg_rows.hpp"
 #endif
+#include "page.hpp"
 #include "server.hpp"
 #include "sessions.hpp"
 #include "sources.hpp"
@@ -281,6 +282,10 @@ reply continue_longpoll(const request& r, session_store& sessions) {
 
 reply route(const request& r, server& s) {
   if (r.method != "GET") return text_reply("405 Method Not Allowed", "only GET is served\n", r.keep_alive);
+  if (r.path == "/") {
+    return {.status = "200 OK", .content_type = "text/html; charset=utf-8", .body = std::string(demo_page),
+            .keep_alive = r.keep_alive, .extra_headers = "Cache-Control: no-store\r\n"};
+  }
   if (r.path == "/ping") return text_reply("200 OK", "pong", r.keep_alive);
   if (r.path == "/stats") {
     return {.status = "200 OK", .content_type = "application/json", .body = s.stats_json(), .keep_alive = r.keep_alive};

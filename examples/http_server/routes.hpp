@@ -2,6 +2,7 @@
 
 // What the server answers to each request: the routes.
 //
+//   GET /                  the demo's page (page.html): these routes, live in a browser
 //   GET /numbers?length=N  the array [0,1,...,N-1] from a lazy range, never materialized,
 //                          in HTTP chunks of 16 KiB; N at most 10^12. With --oneshot, the
 //                          blocking baseline: serialized whole with to_string, then
