@@ -12,7 +12,7 @@ checks what the page's JavaScript measured (window.iterjson_demo) and what it li
 - /numbers streamed and one-shot are each read whole and parse, and the streamed run's
   first bytes come long before the one-shot run's: each run is timed from its own
   request, and the streamed first byte must come before a quarter of the one-shot time;
-- /rows?format=ndjson gives every row, ids in order.
+- /rows?format=ndjson gives every row, ids in order, the first exactly as generated.
 
 Saves a screenshot of the page after the runs, prints what the browser measured, and exits
 77 (a skip, to Meson) only when chromium is not installed.
@@ -52,7 +52,11 @@ class demo_server:
 
     def __init__(self, path):
         self.process = subprocess.Popen([path, "--port", "0", "--orders", str(ORDERS)], stdout=subprocess.PIPE)
-        self.port = self._read_port(deadline=time.monotonic() + 30)
+        try:
+            self.port = self._read_port(deadline=time.monotonic() + 30)
+        except BaseException:
+            self.stop()
+            raise
 
     def _read_port(self, deadline):
         prefix = b"listening on 127.0.0.1:"
