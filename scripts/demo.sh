@@ -33,13 +33,6 @@ if ! $serve; then
   echo "then open http://127.0.0.1:$port/ (or: $build_dir/examples/http_server --port $port)"
   exit 0
 fi
-"./$build_dir/examples/http_server" --port "$port" &
-server=$!
-trap 'kill -TERM "$server" 2>/dev/null; wait "$server"' INT TERM
-# The address once the server answers: it makes its SQLite table first, about a second.
-until curl -sf -o /dev/null "http://127.0.0.1:$port/ping"; do
-  kill -0 "$server" 2>/dev/null || { wait "$server"; exit 1; }
-  sleep 0.2
-done
-echo "The demo's page: http://127.0.0.1:$port/ (Ctrl-C stops the server)"
-wait "$server"
+# The server in the place of this script: Ctrl-C reaches it alone, and it stops cleanly.
+echo "The demo's page: http://127.0.0.1:$port/ once the server is listening (Ctrl-C stops it)"
+exec "./$build_dir/examples/http_server" --port "$port"
