@@ -34,6 +34,16 @@
 #if ITERJSON_TEST_RAPIDJSON
 #include <iterjson/adapters/rapidjson.hpp>
 #endif
+#if ITERJSON_TEST_YYJSON
+#include <iterjson/adapters/yyjson.hpp>
+#endif
+#if ITERJSON_TEST_LIBUV
+#include <iterjson/adapters/libuv.hpp>
+// Compiled, not run here: a libuv stream starts like the posix one, which is run below.
+[[maybe_unused]] void stream_through_libuv(iterjson::libuv_stream& stream, iterjson::encoder text) {
+  stream.driver().start(std::move(text), [](const iterjson::stream_end&) {});
+}
+#endif
 #include <iterjson/adapters/posix.hpp>
 #if ITERJSON_TEST_SQLITE
 #include <iterjson/adapters/sqlite.hpp>
@@ -188,6 +198,15 @@ int main() {
   values.PushBack(1, from_rapidjson.GetAllocator()).PushBack(NAN, from_rapidjson.GetAllocator());
   from_rapidjson.AddMember("values", values, from_rapidjson.GetAllocator());
   expect("rapidjson: " + outcome(from_rapidjson), "rapidjson:  code=1 path=/values/1");
+#endif
+#if ITERJSON_TEST_YYJSON
+  yyjson_mut_doc* from_yyjson = yyjson_mut_doc_new(nullptr);
+  yyjson_mut_val* yyjson_values = yyjson_mut_arr(from_yyjson);
+  yyjson_mut_doc_set_root(from_yyjson, yyjson_values);
+  yyjson_mut_arr_add_int(from_yyjson, yyjson_values, 1);
+  yyjson_mut_arr_add_real(from_yyjson, yyjson_values, NAN);
+  expect("yyjson: " + outcome(from_yyjson), "yyjson:  code=1 path=/1");
+  yyjson_mut_doc_free(from_yyjson);
 #endif
 
 #if ITERJSON_TEST_SQLITE

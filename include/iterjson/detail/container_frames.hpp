@@ -250,7 +250,7 @@ class array_frame : public container_frame<array_frame<Range, Layout, OwnsRange>
   template <class Item>
   ITERJSON_DETAIL_INLINE items_status write_items(writer& w, Item&& item) {
     for (; *it_ != *end_; advance()) {
-      if (!item([&] ITERJSON_DETAIL_INLINE_LAMBDA {
+      if (!item([&]() ITERJSON_DETAIL_INLINE_LAMBDA {
             reference element = **it_;
             write_value<!std::is_reference_v<reference>>(w, element);
           }, first_unknown{})) {
@@ -291,7 +291,7 @@ class source_frame : public container_frame<source_frame<Source, Layout>, Layout
   items_status write_items(writer& w, Item&& item) {
     for (;; advance()) {
       if (const items_status status = pull(w); status != items_status::stopped) return status;
-      if (!item([&] ITERJSON_DETAIL_INLINE_LAMBDA { write_value<false>(w, *current_); }, first_unknown{})) {
+      if (!item([&]() ITERJSON_DETAIL_INLINE_LAMBDA { write_value<false>(w, *current_); }, first_unknown{})) {
         return items_status::stopped;
       }
     }
@@ -363,7 +363,7 @@ class object_frame : public container_frame<object_frame<Map, OwnsMap>, brackets
   template <class Item>
   ITERJSON_DETAIL_INLINE items_status write_items(writer& w, Item&& item) {
     for (; *it_ != *end_; advance()) {
-      if (!item([&] ITERJSON_DETAIL_INLINE_LAMBDA {
+      if (!item([&]() ITERJSON_DETAIL_INLINE_LAMBDA {
             if constexpr (holds_member) {
               write_member(w, member_.emplace(**it_));  // a temporary member is kept while written
             } else {
@@ -456,11 +456,11 @@ class product_frame : public container_frame<product_frame<T, AsObject, Sorted>,
   template <class Item, std::size_t... P>
   ITERJSON_DETAIL_INLINE bool write_from(writer& w, Item& item, std::index_sequence<P...>) {
     if constexpr (Sorted) {
-      return ((P < position_ || (position_ = P, item([&] ITERJSON_DETAIL_INLINE_LAMBDA { write_member_apart<member_at<P>>(w); },
+      return ((P < position_ || (position_ = P, item([&]() ITERJSON_DETAIL_INLINE_LAMBDA { write_member_apart<member_at<P>>(w); },
                                                       std::bool_constant<P == 0>{}))) &&
               ...);
     } else {
-      return ((P < position_ || (position_ = P, item([&] ITERJSON_DETAIL_INLINE_LAMBDA { write_member<P>(w); },
+      return ((P < position_ || (position_ = P, item([&]() ITERJSON_DETAIL_INLINE_LAMBDA { write_member<P>(w); },
                                                       std::bool_constant<P == 0>{}))) &&
               ...);
     }
