@@ -26,6 +26,20 @@ using steady = std::chrono::steady_clock;
 // No wait of these tests is longer.
 constexpr auto wait_limit = std::chrono::seconds(20);
 
+// One turn of a loop driving an encoder over `rows`: the next slice, and while the
+// encoder waits, a poll() of the socket then on_readable(). The slice stays valid: the
+// encoder is not called again.
+template <bool Keyed>
+std::string_view next_or_wait(iterjson::encoder& enc, iterjson::basic_pg_rows<Keyed>& rows) {
+  const std::string_view slice = enc.next();
+  if (enc.waiting()) {
+    pollfd watched{rows.socket(), POLLIN, 0};
+    ::poll(&watched, 1, 1000);
+    rows.on_readable();
+  }
+  return slice;
+}
+
 // The text of an encoder over `rows` (or over `wrap(rows)`), driven as a loop would: next() while there is text,
 // and while it waits, a poll() of the socket then on_readable(). `slices` are the slices
 // with the time each came, from the start.
@@ -45,15 +59,10 @@ drained drain(iterjson::basic_pg_rows<Keyed> rows, const iterjson::options& opts
   try {
     while (!enc.done()) {
       REQUIRE_MESSAGE(steady::now() - start < wait_limit, "no end after " << out.text);
-      const std::string_view slice = enc.next();
+      const std::string_view slice = next_or_wait(enc, rows);
       if (!slice.empty()) {
         out.text += slice;
         out.slices.emplace_back(std::chrono::duration_cast<milliseconds>(steady::now() - start), std::string(slice));
-      }
-      if (enc.waiting()) {
-        pollfd watched{rows.socket(), POLLIN, 0};
-        ::poll(&watched, 1, 1000);
-        rows.on_readable();
       }
     }
   } catch (const iterjson::pg_error& error) {
@@ -168,12 +177,7 @@ TEST_CASE("postgres: cancelling mid-query ends it at once, and the connection se
     iterjson::encoder enc(rows);
     const auto deadline = steady::now() + wait_limit;
     while (text.size() < 20'000 && steady::now() < deadline) {
-      text += enc.next();
-      if (enc.waiting()) {
-        pollfd watched{rows.socket(), POLLIN, 0};
-        ::poll(&watched, 1, 1000);
-        rows.on_readable();
-      }
+      text += next_or_wait(enc, rows);
     }
     REQUIRE(text.size() >= 20'000);
     CHECK(!rows.finished());
@@ -211,12 +215,7 @@ TEST_CASE("postgres: a cancel request sent from another thread; the loop drops t
     std::string text;
     const auto deadline = steady::now() + wait_limit;
     while (text.size() < 20'000 && steady::now() < deadline) {
-      text += enc.next();
-      if (enc.waiting()) {
-        pollfd watched{rows.socket(), POLLIN, 0};
-        ::poll(&watched, 1, 1000);
-        rows.on_readable();
-      }
+      text += next_or_wait(enc, rows);
     }
     REQUIRE(text.size() >= 20'000);
     const auto before = steady::now();
