@@ -95,7 +95,7 @@ TEST_CASE("README: why") {
     std::string_view slice = enc.next();  // at most 4096 bytes by default
     send_when_writable(slice);
   }
-  CHECK(sent == "[\n  {\n    \"a\":1\n  },\n  {\n    \"b\":2\n  }\n]");
+  CHECK(sent == "[\n  {\n    \"a\": 1\n  },\n  {\n    \"b\": 2\n  }\n]");
 }
 
 TEST_CASE("README: the API") {
@@ -107,7 +107,7 @@ TEST_CASE("README: the API") {
     std::string_view piece = enc.next();  // never empty, at most opts.chunk_size bytes
     write_out(piece);                     // valid until the next call on enc
   }
-  CHECK(sent == "{\n  \"a\":1,\n  \"b\":2\n}");
+  CHECK(sent == "{\n  \"a\": 1,\n  \"b\": 2\n}");
 
   sent.clear();
   std::string text = iterjson::to_string(value);
