@@ -43,6 +43,20 @@
 #include "postgres_server.hpp"
 #endif
 
+#if __has_include(<boost/beast/http.hpp>)
+#define ITERJSON_TEST_BEAST 1
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include <iterjson/adapters/beast.hpp>
+#endif
+
 #include "test_support.hpp"
 
 namespace {
@@ -331,6 +345,47 @@ TEST_CASE("README: rows from PostgreSQL") {
 }
 #endif
 
+#if ITERJSON_TEST_BEAST
+// --- README: HTTP frameworks, Beast ---
+namespace http = boost::beast::http;
+
+boost::asio::awaitable<void> send_rows(boost::beast::tcp_stream& stream, std::vector<std::map<std::string, int>> rows) {
+  http::response<iterjson::beast_body> res{http::status::ok, 11};
+  res.set(http::field::content_type, "application/json");
+  res.body() = iterjson::encoder(std::move(rows));  // moved in: made as it is written
+  res.chunked(true);
+  co_await iterjson::beast_async_write(stream, res, boost::asio::use_awaitable);
+  if (res.need_eof()) stream.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send);
+}
+// --- end ---
+
+TEST_CASE("README: Boost.Beast") {
+  using boost::asio::ip::tcp;
+  boost::asio::io_context io;
+  tcp::acceptor acceptor(io, tcp::endpoint(boost::asio::ip::address_v4::loopback(), 0));
+  http::response<http::string_body> received;
+  boost::asio::co_spawn(
+      io,
+      [&]() -> boost::asio::awaitable<void> {
+        boost::beast::tcp_stream stream(co_await acceptor.async_accept(boost::asio::use_awaitable));
+        co_await send_rows(stream, load_rows());
+      },
+      boost::asio::detached);
+  boost::asio::co_spawn(
+      io,
+      [&]() -> boost::asio::awaitable<void> {
+        tcp::socket socket(io);
+        co_await socket.async_connect(acceptor.local_endpoint(), boost::asio::use_awaitable);
+        boost::beast::flat_buffer buffer;
+        co_await http::async_read(socket, buffer, received, boost::asio::use_awaitable);
+      },
+      boost::asio::detached);
+  io.run();
+  CHECK(received.chunked());
+  CHECK(received.body() == R"([{"a":1},{"b":2}])");
+}
+#endif
+
 namespace {
 
 std::string collapse_whitespace(std::string_view text) {
@@ -371,5 +426,5 @@ TEST_CASE("every C++ sample of the README is in this file") {
     CHECK_MESSAGE(self.find(sample) != std::string::npos, "README sample not compiled by this test:\n" << sample);
     open = close + 3;
   }
-  CHECK(blocks == 14);
+  CHECK(blocks == 15);
 }
