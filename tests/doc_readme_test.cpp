@@ -57,6 +57,13 @@
 #include <iterjson/adapters/beast.hpp>
 #endif
 
+#if __has_include(<httplib.h>)
+#define ITERJSON_TEST_HTTPLIB 1
+#include <thread>
+
+#include <iterjson/adapters/httplib.hpp>
+#endif
+
 #include "test_support.hpp"
 
 namespace {
@@ -386,6 +393,31 @@ TEST_CASE("README: Boost.Beast") {
 }
 #endif
 
+#if ITERJSON_TEST_HTTPLIB
+// --- README: HTTP frameworks, cpp-httplib ---
+void add_routes(httplib::Server& svr) {
+  svr.Get("/rows", [](const httplib::Request&, httplib::Response& res) {
+    iterjson::set_content(res, iterjson::encoder(load_rows()), "application/json");
+  });
+}
+// --- end ---
+
+TEST_CASE("README: cpp-httplib") {
+  httplib::Server svr;
+  add_routes(svr);
+  const int port = svr.bind_to_any_port("127.0.0.1");
+  REQUIRE(port > 0);
+  std::thread listening([&svr] { svr.listen_after_bind(); });
+  httplib::Client client("127.0.0.1", port);
+  const httplib::Result result = client.Get("/rows");
+  svr.stop();
+  listening.join();
+  REQUIRE(result);
+  CHECK(result->get_header_value("Transfer-Encoding") == "chunked");
+  CHECK(result->body == R"([{"a":1},{"b":2}])");
+}
+#endif
+
 namespace {
 
 std::string collapse_whitespace(std::string_view text) {
@@ -426,5 +458,5 @@ TEST_CASE("every C++ sample of the README is in this file") {
     CHECK_MESSAGE(self.find(sample) != std::string::npos, "README sample not compiled by this test:\n" << sample);
     open = close + 3;
   }
-  CHECK(blocks == 15);
+  CHECK(blocks == 16);
 }
