@@ -64,6 +64,17 @@
 #include <iterjson/adapters/httplib.hpp>
 #endif
 
+#if __has_include(<asio.hpp>)
+#define ITERJSON_TEST_ASIO 1
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/io_context.hpp>
+#include <asio/read.hpp>
+#include <asio/use_awaitable.hpp>
+
+#include <iterjson/adapters/asio.hpp>
+#endif
+
 #include "test_support.hpp"
 
 namespace {
@@ -418,6 +429,31 @@ TEST_CASE("README: cpp-httplib") {
 }
 #endif
 
+#if ITERJSON_TEST_ASIO
+// --- README: Asio with C++20 coroutines ---
+asio::awaitable<void> serve(asio::ip::tcp::socket socket, std::vector<std::map<std::string, int>> rows) {
+  const std::string_view head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
+  co_await asio::async_write(socket, asio::buffer(head), asio::use_awaitable);
+  co_await iterjson::async_write(socket, iterjson::encoder(std::move(rows)), asio::use_awaitable,
+                                 {.framing = iterjson::transfer_framing::http_chunked});
+}
+// --- end ---
+
+TEST_CASE("README: Asio with C++20 coroutines") {
+  asio::io_context io;
+  asio::ip::tcp::acceptor acceptor(io, {asio::ip::address_v4::loopback(), 0});
+  asio::ip::tcp::socket client(io);
+  client.connect(acceptor.local_endpoint());
+  asio::co_spawn(io, serve(acceptor.accept(), load_rows()), asio::detached);  // the socket closes at the end
+  std::string received;
+  std::error_code error;
+  io.run();
+  asio::read(client, asio::dynamic_buffer(received), error);
+  CHECK(error == asio::error::eof);
+  CHECK(received.ends_with("\r\n\r\n11\r\n[{\"a\":1},{\"b\":2}]\r\n0\r\n\r\n"));
+}
+#endif
+
 namespace {
 
 std::string collapse_whitespace(std::string_view text) {
@@ -458,5 +494,5 @@ TEST_CASE("every C++ sample of the README is in this file") {
     CHECK_MESSAGE(self.find(sample) != std::string::npos, "README sample not compiled by this test:\n" << sample);
     open = close + 3;
   }
-  CHECK(blocks == 16);
+  CHECK(blocks == 17);
 }
