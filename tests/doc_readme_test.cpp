@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <deque>
+#include <iterator>
 #include <map>
 #include <optional>
 #include <sstream>
@@ -23,6 +24,9 @@
 #endif
 
 #include <iterjson/framing.hpp>
+#include <iterjson/fmt.hpp>
+
+#include <fmt/format.h>
 
 #if __has_include(<uv.h>)
 #define ITERJSON_TEST_LIBUV 1
@@ -153,6 +157,24 @@ TEST_CASE("README: the API") {
   }
   CHECK(text == R"({"a":1,"b":2})");
   CHECK(sent == text + text);
+}
+
+// --- README: With fmt ---
+void log_rows() {
+  const std::vector<std::map<std::string, int>> rows = load_rows();
+  log_line(fmt::format("rows: {}", iterjson::json(rows)));  // rows: [{"a":1},{"b":2}]
+  std::string pretty = fmt::format("{:2}", iterjson::json(rows, {.sort_keys = true}));
+  fmt::format_to(std::back_inserter(sent), "{}", iterjson::json(rows));  // as it is made
+}
+// --- end ---
+
+TEST_CASE("README: with fmt") {
+  sent.clear();
+  log_rows();
+  CHECK(logged == R"(rows: [{"a":1},{"b":2}])");
+  CHECK(sent == R"([{"a":1},{"b":2}])");
+  CHECK(fmt::format("{:2}", iterjson::json(load_rows(), {.sort_keys = true})) ==
+        "[\n  {\n    \"a\": 1\n  },\n  {\n    \"b\": 2\n  }\n]");
 }
 
 TEST_CASE("README: your own types") {
@@ -494,5 +516,5 @@ TEST_CASE("every C++ sample of the README is in this file") {
     CHECK_MESSAGE(self.find(sample) != std::string::npos, "README sample not compiled by this test:\n" << sample);
     open = close + 3;
   }
-  CHECK(blocks == 17);
+  CHECK(blocks == 18);
 }
