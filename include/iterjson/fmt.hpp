@@ -31,8 +31,9 @@ struct json_view {
 ///
 /// Errors are `to_string`'s: `encode_error` for a value the options forbid, and for a
 /// source that has nothing yet (`encode_errc::cannot_wait`), thrown out of the format
-/// call; a user's exception propagates unchanged. A format spec other than a width is
-/// a `fmt::format_error`, at compile time for a checked format string.
+/// call; a user's exception propagates unchanged. Built without exceptions, the text
+/// stops before the slice that met the error. A format spec other than a width is a
+/// `fmt::format_error`, at compile time for a checked format string.
 template <class T>
 json_view<std::remove_reference_t<T>> json(T&& value, const options& opts = {}) {
   return {value, opts};  // a temporary lives until the end of the format call's expression
@@ -50,7 +51,7 @@ struct fmt::formatter<iterjson::json_view<T>, char> {
       indent_ = 0;
       for (; it != ctx.end() && *it >= '0' && *it <= '9'; ++it) indent_ = indent_ * 10 + (*it - '0');
     }
-    if (it != ctx.end() && *it != '}') throw fmt::format_error("iterjson::json: the format spec is a width, the indent");
+    if (it != ctx.end() && *it != '}') ctx.on_error("iterjson::json: the format spec is a width, the indent");
     return it;
   }
 
