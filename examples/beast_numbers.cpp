@@ -15,7 +15,6 @@
 #include <cstddef>
 #include <cstdio>
 #include <cstdlib>
-#include <ranges>
 #include <string>
 #include <string_view>
 
@@ -32,6 +31,7 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <iterjson/adapters/beast.hpp>
+#include <iterjson/generator.hpp>
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -54,7 +54,10 @@ std::string_view query_value(std::string_view target, std::string_view name) {
   return {};
 }
 
-auto numbers(std::size_t length) { return std::views::iota(std::size_t{0}, length); }
+// [0, 1, ..., length - 1], each number made when the encoder asks for it.
+iterjson::generator<std::size_t> numbers(std::size_t length) {
+  for (std::size_t i = 0; i != length; ++i) co_yield i;
+}
 
 // Serves one connection, request after request, until the client closes it.
 asio::awaitable<void> serve(tcp::socket socket) {

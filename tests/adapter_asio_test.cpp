@@ -26,7 +26,7 @@
 #include <memory>
 #include <system_error>
 #include <future>
-#include <ranges>
+#include <limits>
 #include <string>
 #include <thread>
 #include <tuple>
@@ -196,6 +196,9 @@ TEST_CASE("asio: stop() then close ends the stream without a completion") {
 }
 
 // --- iterjson::async_write: a composed operation, tested with coroutines ----------------
+// Asio 1.22 knows C++20 coroutines on GCC; on Clang it looks for the Coroutines TS's
+// <experimental/coroutine>, which libstdc++ lacks: there these tests are left out.
+#if defined(ASIO_HAS_CO_AWAIT)
 
 namespace {
 
@@ -238,8 +241,7 @@ asio::awaitable<std::string> read_to_end(tcp::socket& socket) {
 }
 
 auto pairs(std::size_t count) {
-  return std::views::iota(std::size_t{0}, count) |
-         std::views::transform([](std::size_t i) { return std::vector<std::size_t>{i, i * i}; });
+  return iterjson::testing::generated(count, [](std::size_t i) { return std::vector<std::size_t>{i, i * i}; });
 }
 
 TEST_CASE("asio async_write: a coroutine writes a large lazy document in coalesced blocks") {
@@ -264,7 +266,7 @@ TEST_CASE("asio async_write: a coroutine writes a large lazy document in coalesc
   CHECK(bytes == expected.size());
   CHECK(received == expected);
   // Each write carries at most a block; all but the last write of a block are whole.
-  CHECK(std::ranges::all_of(writes, [](std::size_t w) { return w <= 16 * 1024; }));
+  CHECK(std::all_of(writes.begin(), writes.end(), [](std::size_t w) { return w <= 16 * 1024; }));
   CHECK(writes.size() >= expected.size() / (16 * 1024));
   CHECK(writes.size() <= 2 * (expected.size() / (16 * 1024) + 1));
 }
@@ -379,10 +381,10 @@ TEST_CASE("asio async_write: a cancellation signal stops it, and the encoder is 
   const std::weak_ptr<int> watch = alive;
   // Elements of a known size, to count the text made: "xxx...x" and a comma, 103 bytes.
   auto made = std::make_shared<std::size_t>(0);
-  auto endless = std::views::iota(0) | std::views::transform([keep = std::move(alive), made](int) {
-                   ++*made;
-                   return std::string(100, 'x');
-                 });
+  auto endless = iterjson::testing::generated(std::numeric_limits<std::size_t>::max(), [keep = std::move(alive), made](std::size_t) {
+    ++*made;
+    return std::string(100, 'x');
+  });
   p.client.set_option(asio::socket_base::receive_buffer_size(64 * 1024));
   asio::cancellation_signal cancel;
   std::error_code result;
@@ -418,3 +420,4 @@ TEST_CASE("asio async_write: a cancellation signal stops it, and the encoder is 
 }
 
 }  // namespace
+#endif  // ASIO_HAS_CO_AWAIT

@@ -7,9 +7,9 @@
 #include <cmath>
 #include <cstddef>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <optional>
-#include <ranges>
 #include <string>
 #include <vector>
 
@@ -32,6 +32,7 @@
 #include <doctest/doctest.h>
 
 #include "iterjson/source.hpp"
+#include "test_support.hpp"
 
 // A real Beast server and a real Beast client on loopback TCP, both coroutines of one
 // io_context on this thread: whatever blocked the thread would stop the test.
@@ -122,8 +123,7 @@ awaitable<received> read_response(tcp::socket& socket, beast::flat_buffer& buffe
 }
 
 auto rows(std::size_t count) {
-  return std::views::iota(std::size_t{0}, count) |
-         std::views::transform([](std::size_t i) { return std::vector<std::size_t>{i, i * i}; });
+  return iterjson::testing::generated(count, [](std::size_t i) { return std::vector<std::size_t>{i, i * i}; });
 }
 
 http::response<iterjson::beast_body> chunked_response(iterjson::encoder text) {
@@ -167,10 +167,10 @@ int queued(int fd, unsigned long request) {
 TEST_CASE("beast: a slow reader holds one block of the server's memory, whatever the document's size") {
   // Elements of a known size: each is "xxx...x", 100 x's, and a comma: 103 bytes.
   auto made = std::make_shared<std::size_t>(0);
-  auto document = std::views::iota(0, 2'000'000) | std::views::transform([made](int) {
-                    ++*made;
-                    return std::string(100, 'x');
-                  });
+  auto document = iterjson::testing::generated(2'000'000, [made](std::size_t) {
+    ++*made;
+    return std::string(100, 'x');
+  });
   loopback lo;
   lo.send_buffer = 64 * 1024;
   served server;
@@ -223,7 +223,8 @@ TEST_CASE("beast: a client that resets mid-stream ends the write with the peer's
   served server;
   lo.run(lo.serve_one(
               [keep = std::move(alive)]() mutable {
-                auto endless = std::views::iota(0) | std::views::transform([keep](int i) { return i; });
+                auto endless = iterjson::testing::generated(std::numeric_limits<std::size_t>::max(),
+                                                            [keep](std::size_t i) { return i; });
                 keep.reset();  // the encoder's copy of the range is the last owner now
                 return chunked_response(iterjson::encoder(std::move(endless)));
               },

@@ -13,9 +13,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <limits>
 #include <memory>
 #include <mutex>
-#include <ranges>
 #include <string>
 #include <thread>
 #include <vector>
@@ -23,6 +23,7 @@
 #include <doctest/doctest.h>
 
 #include "iterjson/source.hpp"
+#include "test_support.hpp"
 
 // A real cpp-httplib server, on loopback, answered by httplib's own client or, where the
 // test needs to pause, reset or look at the kernel's queues, by a plain socket.
@@ -115,8 +116,7 @@ decoded decode_chunked(const std::string& response) {
 }
 
 auto rows(std::size_t count) {
-  return std::views::iota(std::size_t{0}, count) |
-         std::views::transform([](std::size_t i) { return std::vector<std::size_t>{i, i * i}; });
+  return iterjson::testing::generated(count, [](std::size_t i) { return std::vector<std::size_t>{i, i * i}; });
 }
 
 TEST_CASE("httplib: a large lazy document arrives byte for byte, in chunks of one block") {
@@ -207,7 +207,8 @@ TEST_CASE("httplib: a client that resets mid-stream stops the provider and frees
   const std::weak_ptr<int> watch = alive;
   server s;
   s.http().Get("/endless", [&alive](const httplib::Request&, httplib::Response& res) {
-    auto endless = std::views::iota(0) | std::views::transform([keep = std::move(alive)](int i) { return i; });
+    auto endless = iterjson::testing::generated(std::numeric_limits<std::size_t>::max(),
+                                                [keep = std::move(alive)](std::size_t i) { return i; });
     iterjson::set_content(res, iterjson::encoder(std::move(endless)), "application/json");
   });
   s.start();
@@ -269,10 +270,10 @@ int queued(int fd, unsigned long request) {
 TEST_CASE("httplib: a slow reader holds about a block of the server's memory, whatever the document's size") {
   // Elements of a known size: each is "xxx...x", 100 x's, and a comma: 103 bytes.
   auto made = std::make_shared<std::atomic<std::size_t>>(0);
-  auto document = std::views::iota(0, 2'000'000) | std::views::transform([made](int) {
-                    ++*made;
-                    return std::string(100, 'x');
-                  });
+  auto document = iterjson::testing::generated(2'000'000, [made](std::size_t) {
+    ++*made;
+    return std::string(100, 'x');
+  });
   server s(64 * 1024);
   s.http().Get("/big", [&](const httplib::Request&, httplib::Response& res) {
     iterjson::set_content(res, iterjson::encoder(document), "application/json");

@@ -451,7 +451,7 @@ TEST_CASE("README: cpp-httplib") {
 }
 #endif
 
-#if ITERJSON_TEST_ASIO
+#if ITERJSON_TEST_ASIO && defined(ASIO_HAS_CO_AWAIT)  // Asio 1.22 has C++20 coroutines on GCC only
 // --- README: Asio with C++20 coroutines ---
 asio::awaitable<void> serve(asio::ip::tcp::socket socket, std::vector<std::map<std::string, int>> rows) {
   const std::string_view head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n";

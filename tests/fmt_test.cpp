@@ -5,7 +5,6 @@
 #include <iterator>
 #include <map>
 #include <memory>
-#include <ranges>
 #include <string>
 #include <vector>
 
@@ -14,6 +13,7 @@
 
 #include "iterjson/error.hpp"
 #include "iterjson/source.hpp"
+#include "test_support.hpp"
 
 namespace {
 
@@ -58,17 +58,17 @@ struct first_byte_watch {
 
 TEST_CASE("fmt: format_to streams the text to any output iterator as it is made") {
   auto made = std::make_shared<std::size_t>(0);
-  auto document = std::views::iota(0, 200'000) | std::views::transform([made](int i) {
-                    ++*made;
-                    return i;
-                  });
+  auto document = iterjson::testing::generated(200'000, [made](std::size_t i) {
+    ++*made;
+    return i;
+  });
   std::string out;
   std::size_t made_at_first_byte = 0;
   fmt::format_to(first_byte_watch{&out, made.get(), &made_at_first_byte}, "{}", iterjson::json(document));
   CHECK(out == iterjson::to_string(document));
   CHECK(made_at_first_byte < 2'000);  // the first bytes went out long before the last element was made
   MESSAGE("format_to: the first byte reached the iterator when " << made_at_first_byte << " of 200000 elements ("
-                                                                 << iterjson::to_string(std::views::iota(0, static_cast<int>(made_at_first_byte))).size()
+                                                                 << iterjson::to_string(iterjson::testing::lazy_numbers(made_at_first_byte)).size()
                                                                  << " bytes of text) were made");
 
   fmt::memory_buffer buffer;
