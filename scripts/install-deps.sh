@@ -11,6 +11,7 @@ packages=(
   libsqlite3-dev postgresql libpq-dev
   python3-matplotlib
   clang-14 libclang-rt-14-dev libsimdjson-dev
+  chromium chromium-driver python3-selenium
 )
 
 missing=()

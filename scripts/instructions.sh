@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The exact instruction count (cachegrind's total Ir) of one encode of each corpus with
-# read() into 64 KiB, on Boost.JSON's tree, on a yyjson document and on native structs.
+# read() into 64 KiB, and with to_string, on Boost.JSON's tree, on a yyjson document and
+# on native structs.
 # It is the difference between a run that encodes 6 times and one that encodes once,
 # divided by 5, so parsing and copying the corpus do not count. Timings on a shared
 # machine vary by 10 to 30%; these counts do not, so they judge each change.
@@ -29,12 +30,19 @@ total_ir() {
   rm -f "$out"
 }
 
-printf '| form | corpus | Ir per encode |\n|---|---|---:|\n'
+# per_encode FORM CORPUS WRITER
+per_encode() {
+  local once six
+  once=$(total_ir "$1" "$2" 1 "$3")
+  six=$(total_ir "$1" "$2" 6 "$3")
+  echo $(( (six - once) / 5 ))
+}
+
+printf '| form | corpus | read() | to_string |\n|---|---|---:|---:|\n'
 for form in "${forms[@]}"; do
   for corpus in twitter citm_catalog canada; do
     [ "$form" = native ] && [ "$corpus" = canada ] && continue
-    once=$(total_ir "$form" "$corpus" 1)
-    six=$(total_ir "$form" "$corpus" 6)
-    printf '| %s | %s | %s |\n' "$form" "$corpus" "$(( (six - once) / 5 ))"
+    printf '| %s | %s | %s | %s |\n' "$form" "$corpus" \
+      "$(per_encode "$form" "$corpus" read)" "$(per_encode "$form" "$corpus" to_string)"
   done
 done

@@ -7,6 +7,7 @@
 #   scripts/test.sh --sanitize   g++ with AddressSanitizer and UndefinedBehaviorSanitizer,
 #                                in build-sanitize/
 #   scripts/test.sh --clang      clang++ 14, in build-clang/
+# BUILD_DIR=dir, if set, builds in dir instead (set up for the mode chosen, if new).
 # The benchmarks are not built here: scripts/bench.sh builds them. Meson uses ccache when
 # it is installed, so a rebuild after touching one header is quick.
 set -uo pipefail
@@ -34,6 +35,7 @@ case "${1:-}" in
     exit 2
     ;;
 esac
+build_dir=${BUILD_DIR:-$build_dir}
 if [ ! -f "$build_dir/build.ninja" ]; then
   setup_log=$(mktemp)
   "${compiler[@]}" meson setup "$build_dir" "${setup_args[@]}" >"$setup_log" 2>&1 || { cat "$setup_log"; exit 1; }
@@ -46,10 +48,12 @@ meson compile -C "$build_dir" && meson test -C "$build_dir" --print-errorlogs
 status=$?
 
 # A doctest binary prints "[doctest] test cases: N | P passed | F failed | S skipped";
-# any other test counts as one.
+# any other test counts as one. A test Meson skipped (exit 77: the browser test without
+# chromium) counts as neither, and is named on a line of its own.
 totals=$(python3 - "$build_dir/meson-logs/testlog.json" <<'EOF'
 import json, re, sys
 passed = failed = 0
+skipped = []
 try:
     results = [json.loads(line) for line in open(sys.argv[1])]
 except OSError:
@@ -62,12 +66,15 @@ for result in results:
         failed += int(counts[2]) or (0 if ok else 1)
     elif ok:
         passed += 1
+    elif result["result"] == "SKIP":
+        skipped.append(result["name"])
     else:
         failed += 1
-print(passed, failed)
+print(passed, failed, " ".join(skipped))
 EOF
 )
-read -r passed failed <<<"${totals:-0 0}"
+read -r passed failed skipped <<<"${totals:-0 0}"
+[ -z "$skipped" ] || echo "skipped: $skipped"
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
   failed=1  # the build failed, or a test binary failed before doctest could count
 fi

@@ -19,6 +19,8 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <utility>
 
 #if ITERJSON_TEST_SQLITE
@@ -242,8 +244,8 @@ TEST_CASE("http_server: --oneshot refuses to materialize more than 50 million nu
   server_process server({"--oneshot"});
   client c(server.port());
   const std::string refusal =
-      "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: 61\r\n\r\n"
-      "--oneshot serializes /numbers whole: length at most 50000000\n";
+      "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: 65\r\n\r\n"
+      "a one-shot /numbers is serialized whole: length at most 50000000\n";
   c.send("GET /numbers?length=50000001 HTTP/1.1\r\n\r\n");
   CHECK(c.read_at_least(refusal.size()) == refusal);
   c.send("GET /numbers?length=1000000000000 HTTP/1.1\r\n\r\n");
@@ -255,6 +257,47 @@ TEST_CASE("http_server: --oneshot refuses to materialize more than 50 million nu
         "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\nConnection: close\r\n\r\n"
         "[0,1,2,3,4]");
   check_still_serving(server);
+}
+
+TEST_CASE("http_server: ?mode=oneshot and ?mode=stream choose, for one /numbers, what --oneshot chooses for all") {
+  constexpr std::string_view oneshot_five =
+      "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\nConnection: close\r\n\r\n"
+      "[0,1,2,3,4]";
+  const std::string streamed_five = std::string(chunked_json_head_close) + "b\r\n[0,1,2,3,4]\r\n0\r\n\r\n";
+  const auto get = [](const server_process& server, std::string_view target) {
+    return exchange(server.port(), "GET " + std::string(target) + " HTTP/1.1\r\nConnection: close\r\n\r\n");
+  };
+  const std::string bad_mode =
+      "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: 41\r\nConnection: close\r\n\r\n"
+      "/numbers: mode must be stream or oneshot\n";
+  {
+    server_process server;
+    CHECK(get(server, "/numbers?length=5&mode=oneshot") == oneshot_five);
+    CHECK(get(server, "/numbers?mode=stream&length=5") == streamed_five);
+    CHECK(get(server, "/numbers?length=5&mode=blocking") == bad_mode);
+    const auto [head, body] = split_response(get(server, "/numbers?length=1000000&mode=oneshot"));
+    CHECK(head.find("Content-Length: 6888891\r\n") != std::string::npos);
+    CHECK(body == numbers_text(1'000'000));
+  }
+  server_process oneshot({"--oneshot"});
+  CHECK(get(oneshot, "/numbers?length=5") == oneshot_five);
+  CHECK(get(oneshot, "/numbers?length=5&mode=stream") == streamed_five);
+  check_still_serving(oneshot);
+}
+
+TEST_CASE("http_server: GET / is the demo's page, page.html, with nothing to fetch from elsewhere") {
+  server_process server;
+  const auto [head, body] = split_response(exchange(server.port(), "GET / HTTP/1.1\r\nConnection: close\r\n\r\n"));
+  CHECK(head == "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: " +
+                    std::to_string(body.size()) + "\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n");
+  std::ifstream file(ITERJSON_HTTP_SERVER_PAGE, std::ios::binary);
+  REQUIRE(file);
+  CHECK(body == std::string(std::istreambuf_iterator<char>(file), {}));
+  // Self-contained: no script, style sheet or image to load, no address outside the page.
+  CHECK(body.find(" src=") == std::string::npos);
+  CHECK(body.find("<link rel=\"stylesheet\"") == std::string::npos);
+  CHECK(body.find("://") == std::string::npos);
+  CHECK(body.find("@import") == std::string::npos);
 }
 
 TEST_CASE("http_server: /feed?count=3 in each format: a chunk per row as it is made, then the end") {

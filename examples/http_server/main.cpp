@@ -15,7 +15,8 @@
 //
 // The program, a file per concern:
 //   routes.hpp      what each request is answered with: /numbers, /primes, /feed,
-//                   /longpoll/start and /longpoll/next, /ping, /stats
+//                   /longpoll/start and /longpoll/next, /ping, /stats, and / (the page)
+//   page.hpp        the page of GET /, page.html, built into the program
 //   sources.hpp     what the endless streams are made of: primes, timer-made feed rows
 //   orders.hpp      the SQLite table of /rows: opened or generated, read a row at a time
 //   pg_rows.hpp     the PostgreSQL table of /pg/rows: rows as they arrive, a socket watched

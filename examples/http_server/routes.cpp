@@ -14,6 +14,7 @@
 #if HTTP_DEMO_POSTGRES
 #include "pg_rows.hpp"
 #endif
+#include "page.hpp"
 #include "server.hpp"
 #include "sessions.hpp"
 #include "sources.hpp"
@@ -68,15 +69,27 @@ std::optional<long long> length_parameter(std::string_view query) {
 
 // --- /numbers --------------------------------------------------------------------------
 
+// Whether /numbers is made whole first: `?mode=oneshot` or `?mode=stream`, else as the
+// server was started. Nothing if `mode` names neither.
+std::optional<bool> oneshot_mode(std::string_view query, const server& s) {
+  const std::optional<std::string_view> mode = query_parameter(query, "mode");
+  if (!mode) return s.oneshot();
+  if (*mode == "oneshot") return true;
+  if (*mode == "stream") return false;
+  return std::nullopt;
+}
+
 reply serve_numbers(const request& r, const server& s) {
   const std::optional<long long> length = length_parameter(r.query);
   if (!length) return text_reply("400 Bad Request", "/numbers needs ?length=N, N from 0 to 10^12\n", false);
+  const std::optional<bool> oneshot = oneshot_mode(r.query, s);
+  if (!oneshot) return text_reply("400 Bad Request", "/numbers: mode must be stream or oneshot\n", r.keep_alive);
   examples::number_sequence numbers(*length);
   // Moved in: the encoder outlives this call, and would refer to an lvalue, not own it.
-  if (!s.oneshot()) return streamed(iterjson::encoder(std::move(numbers)), "application/json", r.keep_alive);
+  if (!*oneshot) return streamed(iterjson::encoder(std::move(numbers)), "application/json", r.keep_alive);
   if (*length > max_oneshot_length) {
     return text_reply("400 Bad Request",
-                      "--oneshot serializes /numbers whole: length at most " + std::to_string(max_oneshot_length) + "\n",
+                      "a one-shot /numbers is serialized whole: length at most " + std::to_string(max_oneshot_length) + "\n",
                       r.keep_alive);
   }
   // The blocking baseline: all at once.
@@ -269,6 +282,10 @@ reply continue_longpoll(const request& r, session_store& sessions) {
 
 reply route(const request& r, server& s) {
   if (r.method != "GET") return text_reply("405 Method Not Allowed", "only GET is served\n", r.keep_alive);
+  if (r.path == "/") {
+    return {.status = "200 OK", .content_type = "text/html; charset=utf-8", .body = std::string(demo_page),
+            .keep_alive = r.keep_alive, .extra_headers = "Cache-Control: no-store\r\n"};
+  }
   if (r.path == "/ping") return text_reply("200 OK", "pong", r.keep_alive);
   if (r.path == "/stats") {
     return {.status = "200 OK", .content_type = "application/json", .body = s.stats_json(), .keep_alive = r.keep_alive};

@@ -2,10 +2,12 @@
 
 // What the server answers to each request: the routes.
 //
+//   GET /                  the demo's page (page.html): these routes, live in a browser
 //   GET /numbers?length=N  the array [0,1,...,N-1] from a lazy range, never materialized,
 //                          in HTTP chunks of 16 KiB; N at most 10^12. With --oneshot, the
 //                          blocking baseline: serialized whole with to_string, then
-//                          written; N at most 5 * 10^7 (about 420 MiB), 400 above
+//                          written; N at most 5 * 10^7 (about 420 MiB), 400 above.
+//                          ?mode=oneshot or ?mode=stream overrides --oneshot for one request
 //   GET /primes            lines {"n":1,"prime":2} from an endless generator, until the
 //                          client disconnects
 //   GET /feed              rows {"seq":0,"time_ms":T} made by a timer, one every

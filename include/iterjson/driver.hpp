@@ -5,7 +5,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-#include <deque>
 #include <exception>
 #include <functional>
 #include <memory>
@@ -18,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "iterjson/detail/outgoing_bytes.hpp"
 #include "iterjson/encoder.hpp"
 #include "iterjson/framing.hpp"
 
@@ -187,10 +187,12 @@ class stream_driver {
   /// A driver writing to `sink`, which must outlive it. Throws `std::invalid_argument`
   /// for a zero block or turn step, a block too small for its framing, or a high-water
   /// mark below one block.
-  explicit stream_driver(byte_sink& sink, const stream_options& opts = {}) : sink_(sink), options_(opts) {
-    header_room_ = opts.framing == transfer_framing::http_chunked ? http_chunked::header_room(opts.block_size) : 0;
-    trailer_room_ = opts.framing == transfer_framing::http_chunked ? http_chunked::chunk_end.size() : 0;
-    if (opts.turn_step == 0 || opts.block_size <= header_room_ + trailer_room_) {
+  explicit stream_driver(byte_sink& sink, const stream_options& opts = {})
+      : sink_(sink),
+        options_(opts),
+        out_(opts.block_size, opts.framing == transfer_framing::http_chunked,
+             opts.block_size == 0 ? 0 : opts.high_water / opts.block_size) {
+    if (opts.turn_step == 0 || out_.block_payload() == 0) {
       detail::on_misuse<std::invalid_argument>("iterjson::stream_options: block_size and turn_step must hold some text");
     }
     if (opts.high_water < opts.block_size) {
@@ -211,12 +213,7 @@ class stream_driver {
     encoder_.emplace(std::move(text));
     encoder_->on_wake([this] { on_source_woke(); });
     on_end_ = std::move(on_end);
-    if (!prefix.empty()) {
-      auto copy = std::make_unique<char[]>(prefix.size());
-      std::memcpy(copy.get(), prefix.data(), prefix.size());
-      ready_.push_back({{copy.get(), prefix.size()}, std::move(copy), false});
-      hold(prefix.size());
-    }
+    if (!prefix.empty()) out_.add_copy(prefix);
     state_ = state::producing;
     want_turn();
   }
@@ -250,7 +247,13 @@ class stream_driver {
   /// True while a stream is under way: started, and neither ended nor stopped.
   [[nodiscard]] bool active() const noexcept { return state_ == state::producing || state_ == state::finishing; }
   [[nodiscard]] bool paused() const noexcept { return paused_; }
-  [[nodiscard]] const stream_stats& stats() const noexcept { return stats_; }
+  [[nodiscard]] stream_stats stats() const noexcept {
+    stream_stats now = stats_;
+    now.bytes_written = out_.bytes_written();
+    now.bytes_held = out_.held();
+    now.peak_bytes_held = out_.peak_held();
+    return now;
+  }
   [[nodiscard]] const stream_options& options() const noexcept { return options_; }
 
   // --- called by the adapter, from loop callbacks ---------------------------------------
@@ -266,20 +269,20 @@ class stream_driver {
     std::size_t produced = 0;
     waiting_ = false;
     for (;;) {
-      if (!filling_ && !start_block()) break;  // held bytes at the high-water mark
-      const std::size_t room = std::min(options_.turn_step, static_cast<std::size_t>(block_end() - fill_));
+      if (!out_.filling() && !start_block()) break;  // held bytes at the high-water mark
+      const std::size_t room = std::min(options_.turn_step, out_.fill_room());
       std::size_t n = 0;
 #if ITERJSON_DETAIL_EXCEPTIONS
       try {
-        n = encoder_->read(fill_, room);
+        n = encoder_->read(out_.fill_position(), room);
       } catch (...) {
         return fail_encoding(std::current_exception());
       }
 #else
-      n = encoder_->read(fill_, room);
+      n = encoder_->read(out_.fill_position(), room);
       if (encoder_->failed()) return fail_encoding(nullptr);
 #endif
-      fill_ += n;
+      out_.filled(n);
       produced += n;
       stats_.text_bytes += n;
       if (encoder_->done()) {
@@ -291,7 +294,7 @@ class stream_driver {
         ++stats_.waits;
         break;
       }
-      if (fill_ == block_end()) seal_block();
+      if (out_.fill_room() == 0) out_.seal_block();
       if (produced >= options_.turn_bytes || clock::now() - began >= options_.turn_time) {
         want_turn();
         break;
@@ -300,7 +303,7 @@ class stream_driver {
     // What was made goes out now if asked, if the source has nothing more yet, or if it
     // completed records of a stream of values; else the block fills on.
     const bool records_done = options_.flush_records && encoder_ && encoder_->records() != records_before;
-    if ((flush_ || waiting_ || records_done) && filling_ && fill_ != payload_begin()) seal_block();
+    if ((flush_ || waiting_ || records_done) && out_.block_has_text()) out_.seal_block();
     flush_ = false;
     stats_.longest_turn = std::max(stats_.longest_turn, std::chrono::nanoseconds(clock::now() - began));
     submit();
@@ -308,7 +311,7 @@ class stream_driver {
 
   /// `bytes` more of the bytes handed to the sink were written, in order.
   void on_written(std::size_t bytes) {
-    release(bytes);
+    out_.written(bytes);
     after_release();
   }
 
@@ -323,17 +326,6 @@ class stream_driver {
   using clock = std::chrono::steady_clock;
   enum class state { idle, producing, finishing, stopped };
 
-  // Bytes handed to the sink, or ready to be; `memory` owns them unless they are static.
-  // A block's memory is reused for a later block.
-  struct segment {
-    std::string_view bytes;
-    std::unique_ptr<char[]> memory;
-    bool is_block = false;
-  };
-
-  [[nodiscard]] char* payload_begin() const noexcept { return filling_.get() + header_room_; }
-  [[nodiscard]] char* block_end() const noexcept { return filling_.get() + options_.block_size - trailer_room_; }
-
   void want_turn() {
     if (turn_requested_) return;
     turn_requested_ = true;
@@ -343,63 +335,35 @@ class stream_driver {
   // A block is begun only when a whole one fits under the high-water mark, so the bytes
   // held never pass it.
   bool start_block() {
-    if (stats_.bytes_held + options_.block_size > options_.high_water) {
+    if (out_.held() + options_.block_size > options_.high_water) {
       if (!awaiting_drain_) ++stats_.stalls;
       awaiting_drain_ = true;
       return false;
     }
-    if (spare_blocks_.empty()) {
-      filling_ = std::make_unique<char[]>(options_.block_size);
-    } else {
-      filling_ = std::move(spare_blocks_.back());
-      spare_blocks_.pop_back();
-    }
-    fill_ = payload_begin();
-    hold(options_.block_size);
+    out_.begin_block();
     return true;
   }
 
-  void seal_block() {
-    char* begin = payload_begin();
-    char* end = fill_;
-    if (options_.framing == transfer_framing::http_chunked) {
-      begin = http_chunked::write_header_before(begin, static_cast<std::size_t>(end - begin));
-      std::memcpy(end, http_chunked::chunk_end.data(), http_chunked::chunk_end.size());
-      end += http_chunked::chunk_end.size();
-    }
-    const std::size_t size = static_cast<std::size_t>(end - begin);
-    ready_.push_back({{begin, size}, std::move(filling_), true});
-    stats_.bytes_held -= options_.block_size - size;  // the block was held at full size
-  }
-
   void finish_text() {
-    if (fill_ != payload_begin()) {
-      seal_block();
+    if (out_.block_has_text()) {
+      out_.seal_block();
     } else {
-      recycle(std::move(filling_));
-      stats_.bytes_held -= options_.block_size;
+      out_.drop_block();
     }
-    if (options_.framing == transfer_framing::http_chunked) {
-      ready_.push_back({http_chunked::last_chunk, nullptr, false});
-      hold(http_chunked::last_chunk.size());
-    }
+    if (options_.framing == transfer_framing::http_chunked) out_.add_static(http_chunked::last_chunk);
     encoder_.reset();
     state_ = state::finishing;
   }
 
   // Hands every ready segment to the sink in one write.
   void submit() {
-    if (ready_.empty()) {
-      if (state_ == state::finishing && stats_.bytes_held == 0) succeed();
+    if (!out_.has_ready()) {
+      if (state_ == state::finishing && out_.held() == 0) succeed();
       return;
     }
-    views_.clear();
-    for (const segment& s : ready_) views_.push_back(s.bytes);
-    for (segment& s : ready_) sent_.push_back(std::move(s));
-    ready_.clear();
     ++stats_.writes;
-    const write_result result = sink_.write(views_);
-    release(result.written);
+    const write_result result = sink_.write(out_.hand_over());
+    out_.written(result.written);
     if (result.error) return on_peer_error(result.error);
     after_release();
   }
@@ -407,36 +371,11 @@ class stream_driver {
   // Bytes were written: the stream ends if they were the last, or production resumes
   // if it waited for room.
   void after_release() {
-    if (state_ == state::finishing && stats_.bytes_held == 0) return succeed();
-    if (awaiting_drain_ && stats_.bytes_held + options_.block_size <= options_.high_water) {
+    if (state_ == state::finishing && out_.held() == 0) return succeed();
+    if (awaiting_drain_ && out_.held() + options_.block_size <= options_.high_water) {
       awaiting_drain_ = false;
       if (state_ == state::producing) want_turn();
     }
-  }
-
-  void hold(std::size_t bytes) noexcept {
-    stats_.bytes_held += bytes;
-    stats_.peak_bytes_held = std::max(stats_.peak_bytes_held, stats_.bytes_held);
-  }
-
-  // The oldest `bytes` of what was sent are written: their memory goes back.
-  void release(std::size_t bytes) {
-    stats_.bytes_written += bytes;
-    while (bytes != 0 && !sent_.empty()) {
-      segment& oldest = sent_.front();
-      const std::size_t part = std::min(bytes, oldest.bytes.size() - sent_written_);
-      bytes -= part;
-      sent_written_ += part;
-      stats_.bytes_held -= part;
-      if (sent_written_ != oldest.bytes.size()) break;
-      sent_written_ = 0;
-      if (oldest.is_block) recycle(std::move(oldest.memory));
-      sent_.pop_front();
-    }
-  }
-
-  void recycle(std::unique_ptr<char[]> block) {
-    if (spare_blocks_.size() < options_.high_water / options_.block_size) spare_blocks_.push_back(std::move(block));
   }
 
   [[gnu::cold]] void fail_encoding(std::exception_ptr exception) {
@@ -477,12 +416,7 @@ class stream_driver {
 
   void end_stream() noexcept {
     encoder_.reset();
-    if (filling_) {
-      stats_.bytes_held -= options_.block_size;
-      filling_.reset();
-    }
-    for (const segment& s : ready_) stats_.bytes_held -= s.bytes.size();
-    ready_.clear();
+    out_.discard_unsent();
     paused_ = false;
     flush_ = false;
     awaiting_drain_ = false;
@@ -491,8 +425,7 @@ class stream_driver {
 
   byte_sink& sink_;
   stream_options options_;
-  std::size_t header_room_ = 0;
-  std::size_t trailer_room_ = 0;
+  detail::outgoing_bytes out_;
 
   state state_ = state::idle;
   std::optional<encoder> encoder_;
@@ -503,14 +436,7 @@ class stream_driver {
   bool waiting_ = false;  // for a source: on_source_woke asks for the next turn
   bool turn_requested_ = false;
 
-  std::unique_ptr<char[]> filling_;  // the block being filled, held at full size
-  char* fill_ = nullptr;
-  std::vector<segment> ready_;       // sealed, not yet handed to the sink
-  std::deque<segment> sent_;         // handed to the sink, not yet reported written
-  std::size_t sent_written_ = 0;     // bytes of sent_.front() written
-  std::vector<std::unique_ptr<char[]>> spare_blocks_;
-  std::vector<std::string_view> views_;
-  stream_stats stats_;  // bytes_held: sent, ready, and the block being filled at full size
+  stream_stats stats_;  // but the bytes written and held, which out_ counts
 };
 
 }  // namespace iterjson

@@ -13,6 +13,7 @@
 #include <system_error>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "iterjson/detail/engine.hpp"
 #include "iterjson/detail/failure.hpp"
@@ -32,20 +33,22 @@ namespace detail {
                                        " cannot wait: drive an encoder instead");
 }
 
-// The whole text, or after a failure, what came before it.
+// The whole text, or after a failure, what came before it. It is written into blocks of
+// 64 KiB, never zeroed, and copied once into a string of its exact size: a string grown
+// as it fills would zero each new part and copy the text written so far at each growth.
 inline std::string encode_whole(engine& e) {
-  std::string text(4096, '\0');
-  std::size_t size = 0;
-  for (;;) {
-    size += e.fill(text.data() + size, text.size() - size);
-    if (e.done()) break;
-    if (e.waiting()) {
-      on_waiting_in_one_go(e, "to_string");
-      break;
-    }
-    text.resize(text.size() * 2);
-  }
-  text.resize(size);
+  constexpr std::size_t block_size = 64 * 1024;
+  std::vector<std::unique_ptr<char[]>> blocks;
+  std::size_t last_size = 0;  // the last block's; every other is full
+  do {
+    blocks.push_back(std::make_unique_for_overwrite<char[]>(block_size));
+    last_size = e.fill(blocks.back().get(), block_size);
+  } while (last_size == block_size && !e.done());
+  if (e.waiting()) on_waiting_in_one_go(e, "to_string");
+  std::string text;
+  text.reserve((blocks.size() - 1) * block_size + last_size);
+  for (std::size_t i = 0; i + 1 < blocks.size(); ++i) text.append(blocks[i].get(), block_size);
+  text.append(blocks.back().get(), last_size);
   return text;
 }
 
