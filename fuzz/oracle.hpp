@@ -55,9 +55,10 @@ inline constexpr const char* other_ways[4] = {"next()", "read()", "next() and re
 
 inline std::string describe(const fuzz_options& o) {
   const auto& p = o.opts;
+  const std::string key_separator = o.key_separator ? "\"" + *o.key_separator + "\"" : "unset";
   std::string text = "indent=" + std::to_string(p.indent) + " indent_char=" +
                      std::to_string(static_cast<unsigned char>(p.indent_char)) + " item_separator=\"" +
-                     o.item_separator + "\" key_separator=\"" + o.key_separator + "\" sort_keys=" +
+                     o.item_separator + "\" key_separator=" + key_separator + " sort_keys=" +
                      std::to_string(p.sort_keys) + " ensure_ascii=" + std::to_string(p.ensure_ascii) +
                      " nan=" + std::to_string(static_cast<int>(p.nan)) +
                      " invalid_utf8=" + std::to_string(static_cast<int>(p.invalid_utf8)) +
@@ -553,7 +554,7 @@ class reference_writer {
           if (i != 0) out += opts_.item_separator;
           newline_indent(depth + 1, out);
           append_quoted(out, x.members[i].key, opts_.ensure_ascii);
-          out += opts_.key_separator;
+          out += opts_.key_separator.value_or(opts_.indent < 0 ? ":" : ": ");  // Python's under indent
           write(x.members[i].value, depth + 1, out);
         }
         if (!x.members.empty()) newline_indent(depth, out);

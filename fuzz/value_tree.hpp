@@ -13,6 +13,7 @@
 #include <cstring>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -117,7 +118,7 @@ class byte_reader {
 struct fuzz_options {
   iterjson::options opts;
   std::string item_separator = ",";
-  std::string key_separator = ":";
+  std::optional<std::string> key_separator;  // unset: the default, which follows indent
   // For the JSON target: how objects are made (see json_fuzzer.cpp).
   std::uint8_t object_mode = 0;
   // The way of encoding that runs besides to_string (oracle.hpp, `check`).
@@ -132,7 +133,7 @@ struct fuzz_options {
     object_mode = other.object_mode;
     other_way = other.other_way;
     opts.item_separator = item_separator;
-    opts.key_separator = key_separator;
+    opts.key_separator = key_separator ? std::optional<std::string_view>(*key_separator) : std::nullopt;
     return *this;
   }
 
@@ -149,7 +150,7 @@ struct fuzz_options {
     };
     const char c = opts.indent_char;
     const bool indent_ok = opts.indent <= 0 || c == ' ' || c == '\t' || c == '\n' || c == '\r';
-    return separator_ok(item_separator, ',') && separator_ok(key_separator, ':') && indent_ok;
+    return separator_ok(item_separator, ',') && separator_ok(key_separator.value_or(":"), ':') && indent_ok;
   }
 };
 
@@ -214,7 +215,7 @@ inline fuzz_options read_options(byte_reader& in) {
   o.object_mode = (more >> 3) & 3;
   o.other_way = (more >> 5) & 3;
   o.opts.item_separator = o.item_separator;
-  o.opts.key_separator = o.key_separator;
+  o.opts.key_separator = o.key_separator ? std::optional<std::string_view>(*o.key_separator) : std::nullopt;
   return o;
 }
 

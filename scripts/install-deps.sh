@@ -7,7 +7,7 @@ packages=(
   g++ meson ninja-build pkg-config cmake python3 curl ccache
   libfmt-dev doctest-dev libbenchmark-dev
   libboost1.81-dev libboost-json1.81-dev nlohmann-json3-dev rapidjson-dev
-  libuv1-dev libasio-dev libevent-dev
+  libuv1-dev libasio-dev libevent-dev libcpp-httplib-dev
   libsqlite3-dev postgresql libpq-dev
   python3-matplotlib
   clang-14 libclang-rt-14-dev libsimdjson-dev

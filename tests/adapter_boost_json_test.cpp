@@ -98,22 +98,22 @@ TEST_CASE("boost.json: objects keep insertion order unless sort_keys is set") {
 }
 
 TEST_CASE("boost.json: indent") {
-  // Each text is Python's json.dumps(document, indent=..., separators=(",", ":")) unless
-  // said otherwise.
+  // Each text is Python's json.dumps(document, indent=...), with Python's separators under
+  // indent, (",", ": "), unless said otherwise.
   const json::value document =
       json::parse(R"({"n": [1.5, {"u": 18446744073709551615, "i": -1}], "e": {}, "s": "x", "a": [[]]})");
   CHECK(encode_every_way(document, {.indent = 4}) ==
         "{\n"
-        "    \"n\":[\n"
+        "    \"n\": [\n"
         "        1.5,\n"
         "        {\n"
-        "            \"u\":18446744073709551615,\n"
-        "            \"i\":-1\n"
+        "            \"u\": 18446744073709551615,\n"
+        "            \"i\": -1\n"
         "        }\n"
         "    ],\n"
-        "    \"e\":{},\n"
-        "    \"s\":\"x\",\n"
-        "    \"a\":[\n"
+        "    \"e\": {},\n"
+        "    \"s\": \"x\",\n"
+        "    \"a\": [\n"
         "        []\n"
         "    ]\n"
         "}");
@@ -134,21 +134,21 @@ TEST_CASE("boost.json: indent") {
         "    \"s\": \"x\"\n"
         "}");
   CHECK(encode_every_way(document, {.indent = 0}) ==
-        "{\n\"n\":[\n1.5,\n{\n\"u\":18446744073709551615,\n\"i\":-1\n}\n],\n\"e\":{},\n\"s\":\"x\",\n\"a\":[\n[]\n]\n}");
-  // json.dumps(document, indent="\t", separators=(", ", ":")): the item separator keeps
+        "{\n\"n\": [\n1.5,\n{\n\"u\": 18446744073709551615,\n\"i\": -1\n}\n],\n\"e\": {},\n\"s\": \"x\",\n\"a\": [\n[]\n]\n}");
+  // json.dumps(document, indent="\t", separators=(", ", ": ")): the item separator keeps
   // its space before the newline, as in Python.
   CHECK(encode_every_way(document, {.indent = 1, .indent_char = '\t', .item_separator = ", "}) ==
         "{\n"
-        "\t\"n\":[\n"
+        "\t\"n\": [\n"
         "\t\t1.5, \n"
         "\t\t{\n"
-        "\t\t\t\"u\":18446744073709551615, \n"
-        "\t\t\t\"i\":-1\n"
+        "\t\t\t\"u\": 18446744073709551615, \n"
+        "\t\t\t\"i\": -1\n"
         "\t\t}\n"
         "\t], \n"
-        "\t\"e\":{}, \n"
-        "\t\"s\":\"x\", \n"
-        "\t\"a\":[\n"
+        "\t\"e\": {}, \n"
+        "\t\"s\": \"x\", \n"
+        "\t\"a\": [\n"
         "\t\t[]\n"
         "\t]\n"
         "}");
@@ -169,7 +169,7 @@ TEST_CASE("boost.json: array, object and string encode without a value around th
   CHECK(encode_every_way(object) == R"({"z":1,"é":2,"a":3,"A":4,"ab":5,"":6})");
   CHECK(encode_every_way(object, {.sort_keys = true}) == R"({"":6,"A":4,"a":3,"ab":5,"z":1,"é":2})");
   CHECK(encode_every_way(object, {.indent = 2, .sort_keys = true}) ==
-        "{\n  \"\":6,\n  \"A\":4,\n  \"a\":3,\n  \"ab\":5,\n  \"z\":1,\n  \"é\":2\n}");
+        "{\n  \"\": 6,\n  \"A\": 4,\n  \"a\": 3,\n  \"ab\": 5,\n  \"z\": 1,\n  \"é\": 2\n}");
   CHECK(encode_every_way(json::object()) == "{}");
 
   const json::string string(tricky_string);

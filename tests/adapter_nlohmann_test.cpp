@@ -137,18 +137,18 @@ TEST_CASE("nlohmann: indent = 2") {
   document["a"] = "t";
   CHECK(encode_every_way(document, {.indent = 2}) ==
         "{\n"
-        "  \"b\":[\n"
+        "  \"b\": [\n"
         "    1,\n"
         "    {\n"
-        "      \"y\":null,\n"
-        "      \"x\":true\n"
+        "      \"y\": null,\n"
+        "      \"x\": true\n"
         "    }\n"
         "  ],\n"
-        "  \"empty\":[\n"
+        "  \"empty\": [\n"
         "    [],\n"
         "    {}\n"
         "  ],\n"
-        "  \"a\":\"t\"\n"
+        "  \"a\": \"t\"\n"
         "}");
   // Python's own separators under indent, (",", ": "), with its sort_keys.
   CHECK(encode_every_way(document, {.indent = 2, .key_separator = ": ", .sort_keys = true}) ==
@@ -200,14 +200,14 @@ TEST_CASE("nlohmann: binary values are written as dump() writes them") {
   CHECK(encode_every_way(nested, {.indent = 1}) ==
         "[\n"
         " {\n"
-        "  \"bytes\":[\n"
+        "  \"bytes\": [\n"
         "   9\n"
         "  ],\n"
-        "  \"subtype\":1\n"
+        "  \"subtype\": 1\n"
         " },\n"
         " {\n"
-        "  \"bytes\":[],\n"
-        "  \"subtype\":null\n"
+        "  \"bytes\": [],\n"
+        "  \"subtype\": null\n"
         " }\n"
         "]");
 }

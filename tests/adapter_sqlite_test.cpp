@@ -93,7 +93,7 @@ TEST_CASE("sqlite: each storage class, rows as objects and as arrays") {
         R"([9223372036854775807,1e+300,"","x","//4="],)"
         R"([0,3.0,"tab\t",null,"TWFu"]])");
   CHECK(iterjson::to_string(s.fresh(), {.indent = 1, .sort_keys = true}).starts_with(
-      "[\n {\n  \"amount\":12.5,\n  \"data\":\"\",\n  \"id\":1,\n  \"name\":"));
+      "[\n {\n  \"amount\": 12.5,\n  \"data\": \"\",\n  \"id\": 1,\n  \"name\": "));
   CHECK(iterjson::to_string(s.fresh(), {.ensure_ascii = true}).find(R"("name":"\u6771\u4eac")") != std::string::npos);
 }
 

@@ -68,7 +68,7 @@ TEST_CASE("yyjson: nested containers, empty ones, and objects in document order"
   CHECK(both_ways(text) == text);
   CHECK(both_ways(text, {.sort_keys = true}) == R"({"":[[[]]],"a":{"b":{"c":[{"d":null}]}},"m":{},"z":[1,[2,[]],{}]})");
   CHECK(both_ways("[[],{}]", {.indent = 2}) == "[\n  [],\n  {}\n]");
-  CHECK(both_ways(R"({"k":[1,2]})", {.indent = 1}) == "{\n \"k\":[\n  1,\n  2\n ]\n}");
+  CHECK(both_ways(R"({"k":[1,2]})", {.indent = 1}) == "{\n \"k\": [\n  1,\n  2\n ]\n}");
 }
 
 TEST_CASE("yyjson: a value inside a document, by reference or by pointer, and null pointers") {

@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <deque>
+#include <iterator>
 #include <map>
 #include <optional>
 #include <sstream>
@@ -23,6 +24,9 @@
 #endif
 
 #include <iterjson/framing.hpp>
+#include <iterjson/fmt.hpp>
+
+#include <fmt/format.h>
 
 #if __has_include(<uv.h>)
 #define ITERJSON_TEST_LIBUV 1
@@ -41,6 +45,38 @@
 #include <iterjson/adapters/postgres.hpp>
 
 #include "postgres_server.hpp"
+#endif
+
+#if __has_include(<boost/beast/http.hpp>)
+#define ITERJSON_TEST_BEAST 1
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include <iterjson/adapters/beast.hpp>
+#endif
+
+#if __has_include(<httplib.h>)
+#define ITERJSON_TEST_HTTPLIB 1
+#include <thread>
+
+#include <iterjson/adapters/httplib.hpp>
+#endif
+
+#if __has_include(<asio.hpp>)
+#define ITERJSON_TEST_ASIO 1
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/io_context.hpp>
+#include <asio/read.hpp>
+#include <asio/use_awaitable.hpp>
+
+#include <iterjson/adapters/asio.hpp>
 #endif
 
 #include "test_support.hpp"
@@ -95,7 +131,7 @@ TEST_CASE("README: why") {
     std::string_view slice = enc.next();  // at most 4096 bytes by default
     send_when_writable(slice);
   }
-  CHECK(sent == "[\n  {\n    \"a\":1\n  },\n  {\n    \"b\":2\n  }\n]");
+  CHECK(sent == "[\n  {\n    \"a\": 1\n  },\n  {\n    \"b\": 2\n  }\n]");
 }
 
 TEST_CASE("README: the API") {
@@ -107,7 +143,7 @@ TEST_CASE("README: the API") {
     std::string_view piece = enc.next();  // never empty, at most opts.chunk_size bytes
     write_out(piece);                     // valid until the next call on enc
   }
-  CHECK(sent == "{\n  \"a\":1,\n  \"b\":2\n}");
+  CHECK(sent == "{\n  \"a\": 1,\n  \"b\": 2\n}");
 
   sent.clear();
   std::string text = iterjson::to_string(value);
@@ -121,6 +157,24 @@ TEST_CASE("README: the API") {
   }
   CHECK(text == R"({"a":1,"b":2})");
   CHECK(sent == text + text);
+}
+
+// --- README: With fmt ---
+void log_rows() {
+  const std::vector<std::map<std::string, int>> rows = load_rows();
+  log_line(fmt::format("rows: {}", iterjson::json(rows)));  // rows: [{"a":1},{"b":2}]
+  std::string pretty = fmt::format("{:2}", iterjson::json(rows, {.sort_keys = true}));
+  fmt::format_to(std::back_inserter(sent), "{}", iterjson::json(rows));  // as it is made
+}
+// --- end ---
+
+TEST_CASE("README: with fmt") {
+  sent.clear();
+  log_rows();
+  CHECK(logged == R"(rows: [{"a":1},{"b":2}])");
+  CHECK(sent == R"([{"a":1},{"b":2}])");
+  CHECK(fmt::format("{:2}", iterjson::json(load_rows(), {.sort_keys = true})) ==
+        "[\n  {\n    \"a\": 1\n  },\n  {\n    \"b\": 2\n  }\n]");
 }
 
 TEST_CASE("README: your own types") {
@@ -331,6 +385,97 @@ TEST_CASE("README: rows from PostgreSQL") {
 }
 #endif
 
+#if ITERJSON_TEST_BEAST
+// --- README: HTTP frameworks, Beast ---
+namespace http = boost::beast::http;
+
+boost::asio::awaitable<void> send_rows(boost::beast::tcp_stream& stream, std::vector<std::map<std::string, int>> rows) {
+  http::response<iterjson::beast_body> res{http::status::ok, 11};
+  res.set(http::field::content_type, "application/json");
+  res.body() = iterjson::encoder(std::move(rows));  // moved in: made as it is written
+  res.chunked(true);
+  co_await iterjson::beast_async_write(stream, res, boost::asio::use_awaitable);
+  if (res.need_eof()) stream.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send);
+}
+// --- end ---
+
+TEST_CASE("README: Boost.Beast") {
+  using boost::asio::ip::tcp;
+  boost::asio::io_context io;
+  tcp::acceptor acceptor(io, tcp::endpoint(boost::asio::ip::address_v4::loopback(), 0));
+  http::response<http::string_body> received;
+  boost::asio::co_spawn(
+      io,
+      [&]() -> boost::asio::awaitable<void> {
+        boost::beast::tcp_stream stream(co_await acceptor.async_accept(boost::asio::use_awaitable));
+        co_await send_rows(stream, load_rows());
+      },
+      boost::asio::detached);
+  boost::asio::co_spawn(
+      io,
+      [&]() -> boost::asio::awaitable<void> {
+        tcp::socket socket(io);
+        co_await socket.async_connect(acceptor.local_endpoint(), boost::asio::use_awaitable);
+        boost::beast::flat_buffer buffer;
+        co_await http::async_read(socket, buffer, received, boost::asio::use_awaitable);
+      },
+      boost::asio::detached);
+  io.run();
+  CHECK(received.chunked());
+  CHECK(received.body() == R"([{"a":1},{"b":2}])");
+}
+#endif
+
+#if ITERJSON_TEST_HTTPLIB
+// --- README: HTTP frameworks, cpp-httplib ---
+void add_routes(httplib::Server& svr) {
+  svr.Get("/rows", [](const httplib::Request&, httplib::Response& res) {
+    iterjson::set_content(res, iterjson::encoder(load_rows()), "application/json");
+  });
+}
+// --- end ---
+
+TEST_CASE("README: cpp-httplib") {
+  httplib::Server svr;
+  add_routes(svr);
+  const int port = svr.bind_to_any_port("127.0.0.1");
+  REQUIRE(port > 0);
+  std::thread listening([&svr] { svr.listen_after_bind(); });
+  httplib::Client client("127.0.0.1", port);
+  const httplib::Result result = client.Get("/rows");
+  svr.stop();
+  listening.join();
+  REQUIRE(result);
+  CHECK(result->get_header_value("Transfer-Encoding") == "chunked");
+  CHECK(result->body == R"([{"a":1},{"b":2}])");
+}
+#endif
+
+#if ITERJSON_TEST_ASIO && defined(ASIO_HAS_CO_AWAIT)  // Asio 1.22 has C++20 coroutines on GCC only
+// --- README: Asio with C++20 coroutines ---
+asio::awaitable<void> serve(asio::ip::tcp::socket socket, std::vector<std::map<std::string, int>> rows) {
+  const std::string_view head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
+  co_await asio::async_write(socket, asio::buffer(head), asio::use_awaitable);
+  co_await iterjson::async_write(socket, iterjson::encoder(std::move(rows)), asio::use_awaitable,
+                                 {.framing = iterjson::transfer_framing::http_chunked});
+}
+// --- end ---
+
+TEST_CASE("README: Asio with C++20 coroutines") {
+  asio::io_context io;
+  asio::ip::tcp::acceptor acceptor(io, {asio::ip::address_v4::loopback(), 0});
+  asio::ip::tcp::socket client(io);
+  client.connect(acceptor.local_endpoint());
+  asio::co_spawn(io, serve(acceptor.accept(), load_rows()), asio::detached);  // the socket closes at the end
+  std::string received;
+  std::error_code error;
+  io.run();
+  asio::read(client, asio::dynamic_buffer(received), error);
+  CHECK(error == asio::error::eof);
+  CHECK(received.ends_with("\r\n\r\n11\r\n[{\"a\":1},{\"b\":2}]\r\n0\r\n\r\n"));
+}
+#endif
+
 namespace {
 
 std::string collapse_whitespace(std::string_view text) {
@@ -371,5 +516,5 @@ TEST_CASE("every C++ sample of the README is in this file") {
     CHECK_MESSAGE(self.find(sample) != std::string::npos, "README sample not compiled by this test:\n" << sample);
     open = close + 3;
   }
-  CHECK(blocks == 14);
+  CHECK(blocks == 18);
 }

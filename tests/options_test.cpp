@@ -45,18 +45,27 @@ TEST_CASE("the defaults: one line, no spaces, UTF-8 kept as it is") {
 
 TEST_CASE("indent 0 puts every item on a line of its own") {
   CHECK(encode_every_way(make_sample(), {.indent = 0, .ensure_ascii = true}) ==
-        "{\n\"list\":[\n1,\n[],\n{},\n[\n2,\n{\n\"k\":null\n}\n]\n],\n"
-        "\"s\":\"\\u00e9\\u2028\\ud83d\\ude00\\u007f\",\n\"n\":{}\n}");
+        "{\n\"list\": [\n1,\n[],\n{},\n[\n2,\n{\n\"k\": null\n}\n]\n],\n"
+        "\"s\": \"\\u00e9\\u2028\\ud83d\\ude00\\u007f\",\n\"n\": {}\n}");
+}
+
+TEST_CASE("indented, the key separator is Python's \": \" unless one is given") {
+  const std::map<std::string, std::vector<int>> value{{"a", {1}}, {"b", {}}};
+  CHECK(encode_every_way(value, {.indent = 2}) == "{\n  \"a\": [\n    1\n  ],\n  \"b\": []\n}");
+  CHECK(encode_every_way(value, {.indent = 2, .key_separator = ":"}) == "{\n  \"a\":[\n    1\n  ],\n  \"b\":[]\n}");
+  CHECK(encode_every_way(value, {.indent = 0, .item_separator = ";", .key_separator = " = "}) ==
+        "{\n\"a\" = [\n1\n];\n\"b\" = []\n}");
+  CHECK(encode_every_way(value) == R"({"a":[1],"b":[]})");  // on one line: compact
 }
 
 TEST_CASE("indent N with spaces, and with another indent character") {
   CHECK(encode_every_way(make_sample(), {.indent = 3, .ensure_ascii = true}) ==
-        "{\n   \"list\":[\n      1,\n      [],\n      {},\n      [\n         2,\n         {\n"
-        "            \"k\":null\n         }\n      ]\n   ],\n"
-        "   \"s\":\"\\u00e9\\u2028\\ud83d\\ude00\\u007f\",\n   \"n\":{}\n}");
+        "{\n   \"list\": [\n      1,\n      [],\n      {},\n      [\n         2,\n         {\n"
+        "            \"k\": null\n         }\n      ]\n   ],\n"
+        "   \"s\": \"\\u00e9\\u2028\\ud83d\\ude00\\u007f\",\n   \"n\": {}\n}");
   CHECK(encode_every_way(make_sample(), {.indent = 1, .indent_char = '\t', .ensure_ascii = true}) ==
-        "{\n\t\"list\":[\n\t\t1,\n\t\t[],\n\t\t{},\n\t\t[\n\t\t\t2,\n\t\t\t{\n\t\t\t\t\"k\":null\n"
-        "\t\t\t}\n\t\t]\n\t],\n\t\"s\":\"\\u00e9\\u2028\\ud83d\\ude00\\u007f\",\n\t\"n\":{}\n}");
+        "{\n\t\"list\": [\n\t\t1,\n\t\t[],\n\t\t{},\n\t\t[\n\t\t\t2,\n\t\t\t{\n\t\t\t\t\"k\": null\n"
+        "\t\t\t}\n\t\t]\n\t],\n\t\"s\": \"\\u00e9\\u2028\\ud83d\\ude00\\u007f\",\n\t\"n\": {}\n}");
 }
 
 TEST_CASE("separators are written as given") {

@@ -160,8 +160,10 @@ std::string python_literal(const doc& value) {
 }
 
 // json.dumps keyword arguments equal to `opts`. Python takes the indentation as a string;
-// an int stands for that many spaces. allow_nan only matters for nan_policy::literal:
-// the other policies are never given a NaN here.
+// an int stands for that many spaces. Indented, with the separators left at iterjson's
+// defaults, Python is given no separators at all, so that its own defaults are what is
+// compared. allow_nan only matters for nan_policy::literal: the other policies are never
+// given a NaN here.
 std::string python_kwargs(const options& opts) {
   std::string out = "{'indent': ";
   if (opts.indent < 0) {
@@ -171,8 +173,11 @@ std::string python_kwargs(const options& opts) {
   } else {
     out += python_ascii_str(std::string(static_cast<std::size_t>(opts.indent), opts.indent_char));
   }
-  out += ", 'separators': (" + python_ascii_str(opts.item_separator) + ", " +
-         python_ascii_str(opts.key_separator) + ")";
+  const bool default_separators = !opts.key_separator && opts.item_separator == options{}.item_separator;
+  if (opts.indent < 0 || !default_separators) {
+    const std::string_view key_separator = opts.key_separator.value_or(opts.indent < 0 ? ":" : ": ");
+    out += ", 'separators': (" + python_ascii_str(opts.item_separator) + ", " + python_ascii_str(key_separator) + ")";
+  }
   out += std::string(", 'sort_keys': ") + (opts.sort_keys ? "True" : "False");
   out += std::string(", 'ensure_ascii': ") + (opts.ensure_ascii ? "True" : "False");
   return out + ", 'allow_nan': True}";
@@ -522,7 +527,9 @@ void check_against_python(const std::vector<parity_case>& cases, std::size_t eve
 }
 
 // Every layout Python can be asked for; the encoder's internal fast paths (verbatim UTF-8,
-// maps already sorted) must not change the text.
+// maps already sorted) must not change the text. Indented with no separators given, the
+// text must be json.dumps(value, indent=N) with Python's own defaults, (",", ": ");
+// separators given explicitly win over those defaults.
 std::vector<options> finite_option_sets() {
   return {
       {},
@@ -532,7 +539,10 @@ std::vector<options> finite_option_sets() {
       {.item_separator = ", ", .key_separator = ": ", .sort_keys = true, .ensure_ascii = true},
       {.invalid_utf8 = utf8_policy::verbatim},
       {.indent = 0},
-      {.indent = 2, .key_separator = ": "},
+      {.indent = 2},
+      {.indent = 2, .sort_keys = true, .invalid_utf8 = utf8_policy::verbatim},
+      {.indent = 2, .key_separator = ":"},
+      {.indent = 2, .item_separator = ", "},
       {.indent = 2, .item_separator = ", ", .key_separator = ": ", .sort_keys = true},
       {.indent = 4, .indent_char = '\t', .ensure_ascii = true},
       {.indent = 1, .item_separator = " ,\t", .key_separator = " : ", .sort_keys = true, .ensure_ascii = true,

@@ -213,7 +213,7 @@ TEST_CASE("a single-pass input range is read once") {
 TEST_CASE("ITERJSON_FIELDS writes a struct as an object, keys made at compile time") {
   CHECK(encode_every_way(point{1, -2}) == R"({"x":1,"y":-2})");
   CHECK(encode_every_way(std::vector<point>{{1, 2}, {3, 4}}, {.indent = 1}) ==
-        "[\n {\n  \"x\":1,\n  \"y\":2\n },\n {\n  \"x\":3,\n  \"y\":4\n }\n]");
+        "[\n {\n  \"x\": 1,\n  \"y\": 2\n },\n {\n  \"x\": 3,\n  \"y\": 4\n }\n]");
   static_assert(std::get<0>(iterjson::struct_fields<point>::members).quoted_name == "\"x\"");
 }
 
@@ -271,7 +271,7 @@ TEST_CASE("raw_json is written as it is, across every slice boundary") {
   std::vector<iterjson::raw_json> values{{"123456789012345678901234567890"}, {serialized}, {"null"}};
   CHECK(encode_every_way(values) == R"([123456789012345678901234567890,{"already":["serialized",1.10]},null])");
   const std::map<std::string, iterjson::raw_json> members{{"b", {"2.50"}}, {"a", {"[]"}}};
-  CHECK(encode_every_way(members, {.indent = 1}) == "{\n \"a\":[],\n \"b\":2.50\n}");
+  CHECK(encode_every_way(members, {.indent = 1}) == "{\n \"a\": [],\n \"b\": 2.50\n}");
   CHECK(encode_every_way(std::optional<iterjson::raw_json>(iterjson::raw_json{"1e400"})) == "1e400");
   static_assert(iterjson::encodable<iterjson::raw_json>);
 }

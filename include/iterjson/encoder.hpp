@@ -91,6 +91,10 @@ class encoder {
     detail::push_root(*engine_, std::forward<T>(value));
   }
 
+  /// An encoder of nothing, as a moved-from one is: `done()` at once, no text. For
+  /// places that need a default value first, such as the body of a Beast message
+  /// (`adapters/beast.hpp`); assign a real encoder before use.
+  encoder() noexcept = default;
   encoder(encoder&&) noexcept = default;
   encoder& operator=(encoder&&) noexcept = default;
 

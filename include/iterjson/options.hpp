@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string_view>
 
 namespace iterjson {
@@ -23,8 +24,10 @@ enum class utf8_policy {
 /// How an `encoder` lays out its text. An aggregate: use designated initializers,
 /// `iterjson::options{.indent = 2, .sort_keys = true}`.
 ///
-/// With the same settings the text is byte-for-byte what Python's `json.dumps` writes
-/// (pass Python the same `separators`; its own default is `(", ", ": ")`).
+/// With the same settings the text is byte-for-byte what Python's `json.dumps` writes.
+/// Indented, the defaults are Python's own: `options{.indent = 2}` writes what
+/// `json.dumps(value, indent=2)` writes. On one line iterjson's defaults are compact,
+/// `(",", ":")`, where Python's are `(", ", ": ")`: pass Python the separators there.
 /// The encoder copies the options, separators included, so they need not outlive it.
 struct options {
   /// Negative: everything on one line. 0 or more: a newline before each item and
@@ -33,8 +36,10 @@ struct options {
   char indent_char = ' ';
   /// Written between items. With `indent` the newline and indentation follow it.
   std::string_view item_separator = ",";
-  /// Written between a key and its value.
-  std::string_view key_separator = ":";
+  /// Written between a key and its value. Unset (the default), it follows `indent` as
+  /// Python's does: `": "` when indenting, `":"` on one line. Set, it is written as given
+  /// in both layouts: `.indent = 2, .key_separator = ":"` writes `"key":value`.
+  std::optional<std::string_view> key_separator{};
   /// Write every object's members in key order: text by code point (UTF-8 byte order),
   /// numbers by value. Costs one gathered and sorted array of references per object.
   bool sort_keys = false;

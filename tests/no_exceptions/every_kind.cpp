@@ -4,6 +4,7 @@
 // adapters are in where the build found their libraries (ITERJSON_TEST_* macros).
 // Prints one line per case, and fails unless each is the line expected.
 #include <iterjson/iterjson.hpp>
+#include <iterjson/fmt.hpp>
 
 #include <sys/socket.h>
 #include <unistd.h>
@@ -162,6 +163,10 @@ std::string stream_through_libevent(iterjson::encoder text, std::string& ended) 
 }  // namespace
 
 int main() {
+  expect("fmt: " + fmt::format("{} {:1}", iterjson::json(std::vector<int>{1}), iterjson::json(std::vector<int>{2})),
+         "fmt: [1] [\n 2\n]");
+  // As with next(): the slice that met the error is not handed out.
+  expect("fmt error: " + fmt::format("{}", iterjson::json(std::vector<double>{1.5, NAN})), "fmt error: ");
   expect("variant: " + outcome(std::vector<std::variant<int, double>>{1, NAN}), "variant:  code=1 path=/1");
   expect("optional: " + outcome(std::vector<std::optional<double>>{std::nullopt, NAN}),
          "optional:  code=1 path=/1");

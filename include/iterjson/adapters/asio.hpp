@@ -1,19 +1,26 @@
 #pragma once
 
+#include <algorithm>
+#include <chrono>
 #include <concepts>
 #include <cstddef>
 #include <memory>
 #include <span>
+#include <stdexcept>
 #include <string_view>
 #include <system_error>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
+#include <asio/associated_cancellation_slot.hpp>
 #include <asio/buffer.hpp>
+#include <asio/cancellation_type.hpp>
+#include <asio/compose.hpp>
 #include <asio/error.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/post.hpp>
+#include <asio/steady_timer.hpp>
 #include <asio/write.hpp>
 
 #include "iterjson/driver.hpp"
@@ -120,5 +127,185 @@ class asio_stream final : public byte_sink, public std::enable_shared_from_this<
   std::vector<asio::const_buffer> queued_;     // handed over since; they go out together next
   stream_driver driver_;
 };
+
+/// How `iterjson::async_write` writes a text.
+struct async_write_options {
+  /// Bytes per write, framing included: the text is gathered into a block of this size,
+  /// written when full, at the end, or when a source has nothing more yet.
+  std::size_t block_size = 16 * 1024;
+  /// `http_chunked`: one HTTP/1.1 chunk per block, and the last chunk at the end only
+  /// when the text is complete.
+  transfer_framing framing = transfer_framing::none;
+};
+
+namespace detail {
+
+// A wake of the encoder, carried to the write's executor: a wait is a timer set never to
+// expire, which a wake cancels; a wake that comes while a write is under way is kept.
+struct asio_wake_signal {
+  explicit asio_wake_signal(const asio::any_io_executor& executor) : timer(executor) {}
+  asio::steady_timer timer;
+  bool waiting = false;
+  bool woken = false;
+};
+
+// The composed operation of iterjson::async_write: fill a block, write it, again; one
+// write in flight, and a timer to wait on a source.
+template <class AsyncWriteStream>
+class asio_write_op {
+ public:
+  asio_write_op(AsyncWriteStream& stream, encoder text, const async_write_options& opts)
+      : stream_(stream),
+        text_(std::move(text)),
+        options_(opts),
+        header_room_(opts.framing == transfer_framing::http_chunked ? http_chunked::header_room(opts.block_size) : 0),
+        trailer_room_(opts.framing == transfer_framing::http_chunked
+                          ? http_chunked::chunk_end.size() + http_chunked::last_chunk.size()
+                          : 0),
+        block_(std::make_unique<char[]>(opts.block_size)),
+        signal_(std::make_shared<asio_wake_signal>(stream.get_executor())) {
+    if (opts.block_size <= header_room_ + trailer_room_) {
+      on_misuse<std::invalid_argument>("iterjson::async_write_options: block_size must hold some text");
+    }
+  }
+
+  // Starts: the source's wakes are posted to the stream's executor.
+  template <class Self>
+  void operator()(Self& self) {
+    text_.on_wake([signal = std::weak_ptr(signal_), executor = stream_.get_executor()] {
+      asio::post(executor, [signal] {
+        const auto s = signal.lock();
+        if (!s) return;  // the write has ended
+        s->woken = true;
+        if (s->waiting) s->timer.cancel();
+      });
+    });
+    produce(self);
+  }
+
+  // A write ended.
+  template <class Self>
+  void operator()(Self& self, std::error_code error, std::size_t bytes) {
+    written_ += bytes;
+    if (error || text_ended_) return finish(self, error);
+    produce(self);
+  }
+
+  // A wait ended: the source woke the encoder, or the operation was cancelled.
+  template <class Self>
+  void operator()(Self& self, std::error_code) {
+    signal_->waiting = false;
+    produce(self);
+  }
+
+ private:
+  template <class Self>
+  void produce(Self& self) {
+    if (self.get_cancellation_state().cancelled() != asio::cancellation_type::none) {
+      return finish(self, asio::error::operation_aborted);
+    }
+    signal_->woken = false;
+    char* const payload = block_.get() + header_room_;
+    char* const end = block_.get() + options_.block_size - trailer_room_;
+    char* fill = payload;
+    while (fill != end) {
+      fill += read_into(fill, static_cast<std::size_t>(end - fill));
+      if (text_.failed()) return finish(self, text_.error());
+      if (text_.done()) {
+        text_ended_ = true;
+        break;
+      }
+      if (text_.waiting()) break;
+    }
+    if (fill == payload && !text_ended_) return wait(self);
+    write(self, payload, fill);
+  }
+
+  // Nothing to write yet: the operation waits until the source wakes the encoder. (A
+  // wake is posted, so none can come between the read that found nothing and this.)
+  template <class Self>
+  void wait(Self& self) {
+    signal_->waiting = true;
+    signal_->timer.expires_at(std::chrono::steady_clock::time_point::max());
+    signal_->timer.async_wait(std::move(self));
+  }
+
+  std::size_t read_into(char* at, std::size_t size) {
+#if ITERJSON_DETAIL_EXCEPTIONS
+    try {
+      return text_.read(at, size);
+    } catch (...) {
+      return 0;  // the encoder is failed() now and knows why
+    }
+#else
+    return text_.read(at, size);
+#endif
+  }
+
+  // The block's text, framed, and the last chunk after the text's end.
+  template <class Self>
+  void write(Self& self, char* begin, char* end) {
+    if (options_.framing == transfer_framing::http_chunked) {
+      if (end != begin) {
+        begin = http_chunked::write_header_before(begin, static_cast<std::size_t>(end - begin));
+        end = std::copy(http_chunked::chunk_end.begin(), http_chunked::chunk_end.end(), end);
+      }
+      if (text_ended_) end = std::copy(http_chunked::last_chunk.begin(), http_chunked::last_chunk.end(), end);
+    }
+    asio::async_write(stream_, asio::buffer(begin, static_cast<std::size_t>(end - begin)), std::move(self));
+  }
+
+  // The encoder goes first, and what it owns; then the handler.
+  template <class Self>
+  void finish(Self& self, std::error_code error) {
+    text_ = encoder();
+    block_.reset();
+    if (error.category() == asio::system_category()) error = std::error_code(error.value(), std::system_category());
+    self.complete(error, written_);
+  }
+
+  AsyncWriteStream& stream_;
+  encoder text_;
+  async_write_options options_;
+  std::size_t header_room_;
+  std::size_t trailer_room_;
+  std::unique_ptr<char[]> block_;
+  std::shared_ptr<asio_wake_signal> signal_;
+  std::size_t written_ = 0;
+  bool text_ended_ = false;
+};
+
+}  // namespace detail
+
+/// Writes the text of `text` to `stream`, any `AsyncWriteStream` of standalone Asio, as
+/// a composed operation taking any completion token: a callback, `asio::use_awaitable`,
+/// `asio::use_future`, `asio::experimental::deferred`.
+///
+/// ```cpp
+/// co_await asio::async_write(socket, asio::buffer(head), asio::use_awaitable);
+/// co_await iterjson::async_write(socket, iterjson::encoder(std::move(rows)), asio::use_awaitable);
+/// ```
+///
+/// The text is gathered into blocks of `block_size` and written a block per write, one
+/// write in flight: a slow reader holds one block. When the encoder waits on a source
+/// with nothing yet, what was gathered is written, then the operation waits, without
+/// blocking the thread, until the source wakes the encoder (the wake is posted to the
+/// stream's executor, which must be the one that runs the operation). `framing` wraps
+/// the blocks as HTTP/1.1 chunks; a stream of values (`ndjson`, `json_seq`,
+/// `server_sent_events`) is an encoder like any other, each record reaching the reader
+/// by the time its source waits.
+///
+/// Completes once with an error and the bytes written, framing included: no error; the
+/// stream's (a peer that went away: `connection_reset`, `broken_pipe`, in
+/// `std::system_category()` as the other adapters report it); the encoder's `error()`;
+/// or `operation_aborted` once cancelled through the token's cancellation slot
+/// (`asio::bind_cancellation_slot(signal.slot(), token)`, terminal cancellation). The
+/// encoder is freed before the handler runs. The stream must outlive the operation.
+/// Throws `std::invalid_argument` for a block too small for its framing.
+template <class AsyncWriteStream, class CompletionToken>
+auto async_write(AsyncWriteStream& stream, encoder text, CompletionToken&& token, const async_write_options& opts = {}) {
+  return asio::async_compose<CompletionToken, void(std::error_code, std::size_t)>(
+      detail::asio_write_op<AsyncWriteStream>(stream, std::move(text), opts), token, stream);
+}
 
 }  // namespace iterjson

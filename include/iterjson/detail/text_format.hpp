@@ -30,7 +30,7 @@ struct separator {
 struct text_format {
   explicit text_format(const options& opts)
       : item_separator(opts.item_separator),
-        key_separator(opts.key_separator),
+        key_separator(opts.key_separator.value_or(opts.indent < 0 ? ":" : ": ")),
         indent_width(opts.indent < 0 ? 0 : static_cast<std::size_t>(opts.indent)),
         max_depth(opts.max_depth),
         rules{opts.ensure_ascii, opts.invalid_utf8},
