@@ -913,8 +913,14 @@ inline void record_error(const fuzz_options& o, outcome& out, const iterjson::en
 inline void check_failed_encoder(const fuzz_options& o, iterjson::encoder& enc, const outcome& out,
                                  const iterjson::encode_error& error) {
   if (!enc.failed() || !enc.done()) fail(o, out.way + ": encoder not failed() and done() after an error");
-  if (enc.error() != error.code() || enc.error_path() != error.path() || enc.error_message() != error.what()) {
-    fail(o, out.way + ": the encoder's error differs from the exception's");
+  // what() is a C string, cut at a NUL in the path; error_message() is the whole message.
+  const std::string_view message = enc.error_message();
+  if (enc.error() != error.code() || enc.error_path() != error.path() ||
+      message.substr(0, message.find('\0')) != error.what()) {
+    fail(o, out.way + ": the encoder's error differs from the exception's: encoder " + enc.error().message() + " at " +
+                printable(std::string(enc.error_path())) + ", " + printable(std::string(enc.error_message())) +
+                "; exception " + error.code().message() + " at " + printable(error.path()) + ", " +
+                printable(error.what()));
   }
   char byte = 0;
   if (!enc.next().empty() || enc.read(&byte, 1) != 0) fail(o, out.way + ": the encoder writes after an error");
