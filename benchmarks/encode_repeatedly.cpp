@@ -1,14 +1,16 @@
 // Encodes one corpus, in one form, a given number of times with read() into 64 KiB (or
-// with to_string): the program scripts/instructions.sh runs under cachegrind. The difference between the
+// with to_string, or, on the yyjson document, with yyjson_write itself, the mark to
+// beat): the program scripts/instructions.sh runs under cachegrind. The difference between the
 // instruction counts of two runs that differ only in the count of encodes is the exact
 // cost of encoding, without the cost of parsing and copying the corpus.
 //
-//   encode_repeatedly boost|yyjson|native twitter|citm_catalog|canada COUNT [read|to_string]
+//   encode_repeatedly boost|yyjson|native twitter|citm_catalog|canada COUNT [read|to_string|yyjson_write]
 
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include "bench_support.hpp"
 #include "corpus_contenders.hpp"
@@ -23,17 +25,20 @@ std::size_t encode_with(const Tree& tree, long count) {
   return bytes;
 }
 
-bool by_to_string = false;
+std::string_view writer = "read";
 
 template <class Tree>
 std::size_t encode(std::string_view file, long count) {
   const Tree& tree = bench::corpus_as<Tree>(file);
-  if (by_to_string) return encode_with<bench::contender::iterjson_to_string>(tree, count);
+  if constexpr (std::is_same_v<Tree, bench::yyjson_document>) {
+    if (writer == "yyjson_write") return encode_with<bench::contender::yyjson_write>(tree, count);
+  }
+  if (writer == "to_string") return encode_with<bench::contender::iterjson_to_string>(tree, count);
   return encode_with<bench::contender::iterjson_read>(tree, count);
 }
 
 int usage() {
-  std::fputs("usage: encode_repeatedly boost|yyjson|native twitter|citm_catalog|canada COUNT [read|to_string]\n",
+  std::fputs("usage: encode_repeatedly boost|yyjson|native twitter|citm_catalog|canada COUNT [read|to_string|yyjson_write]\n",
              stderr);
   return 2;
 }
@@ -42,11 +47,9 @@ int usage() {
 
 int main(int argc, char** argv) {
   if (argc != 4 && argc != 5) return usage();
-  if (argc == 5) {
-    if (std::string_view(argv[4]) != "read" && std::string_view(argv[4]) != "to_string") return usage();
-    by_to_string = std::string_view(argv[4]) == "to_string";
-  }
   const std::string_view form = argv[1];
+  if (argc == 5) writer = argv[4];
+  if (writer != "read" && writer != "to_string" && (writer != "yyjson_write" || form != "yyjson")) return usage();
   const std::string file = std::string(argv[2]) + ".json";
   const long count = std::strtol(argv[3], nullptr, 10);
   std::size_t bytes = 0;
