@@ -211,6 +211,26 @@ ITERJSON_DETAIL_INLINE bool copy_clean_tail(char* out, const char* p, std::size_
   return copy_clean_tail_by_words<Mode>(out, p, size);
 }
 
+// The longest string the writers copy whole when nothing in it stops the scan, without
+// a call: most keys and many values (URLs, names, dates).
+inline constexpr std::size_t short_string_size = 2 * block_size;
+
+// Copies [p, p + size), size <= short_string_size, to `out` if none of it stops the
+// scan. From block_size up, two overlapping blocks: one check and one store each.
+template <scan_mode Mode>
+ITERJSON_DETAIL_INLINE bool copy_clean_short(char* out, const char* p, std::size_t size) noexcept {
+  if (size < block_size) return copy_clean_tail<Mode>(out, p, size);
+  const char* const tail = p + size - block_size;
+  if ((block_stops<Mode>(p) | block_stops<Mode>(tail)) != 0) return false;
+  char head_bytes[block_size];
+  char tail_bytes[block_size];
+  std::memcpy(head_bytes, p, block_size);
+  std::memcpy(tail_bytes, tail, block_size);
+  std::memcpy(out, head_bytes, block_size);
+  std::memcpy(out + size - block_size, tail_bytes, block_size);
+  return true;
+}
+
 
 // The length of the valid UTF-8 sequence at `p` (p < end), 0 if it is invalid there.
 inline unsigned valid_sequence_at(const char* p, const char* end) noexcept {

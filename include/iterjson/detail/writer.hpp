@@ -181,8 +181,8 @@ class writer {
   ITERJSON_DETAIL_INLINE void put_string(std::string_view text) {
     // A short string that no mode escapes, printable ASCII (most keys), needs no
     // dispatch on the mode: ensure_ascii's scan stops at a superset of the others' bytes.
-    if (text.size() < block_size && room() >= 2 + block_size &&
-        copy_clean_tail<scan_mode::ascii>(pos_ + 1, text.data(), text.size())) {
+    if (text.size() <= short_string_size && room() >= 2 + short_string_size &&
+        copy_clean_short<scan_mode::ascii>(pos_ + 1, text.data(), text.size())) {
       *pos_ = '"';
       pos_[1 + text.size()] = '"';
       pos_ += 2 + text.size();
@@ -270,7 +270,7 @@ class writer {
       *pos_ = '"';
       char* out = pos_ + 1;
       // A short string with bytes from 0x7F that this mode copies (put_string took the others).
-      if (Mode == scan_mode::blind && text.size() < block_size && copy_clean_tail<Mode>(out, text.data(), text.size())) {
+      if (Mode == scan_mode::blind && text.size() <= short_string_size && copy_clean_short<Mode>(out, text.data(), text.size())) {
         out += text.size();
       } else {
         const escaped_string escaped = escape_string<Mode>(out, text.data(), end, end, format().rules);
