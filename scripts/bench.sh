@@ -92,7 +92,7 @@ def ms(run):
 def next_baseline(contenders, contender):
     """iterjson's next() on the data `contender` writes: on the corpora, the same tree (or
     the native structs); on synthetic inputs, always the native containers."""
-    for tree in ("nlohmann", "rapidjson", "native"):
+    for tree in ("nlohmann", "rapidjson", "yyjson", "native"):
         if tree in contender and "iterjson_next_" + tree in contenders:
             return contenders["iterjson_next_" + tree].get("median")
     return contenders.get("iterjson_next", {}).get("median")
@@ -106,19 +106,20 @@ def cv(stats):
     return f"{stats['cv']['cpu_time']:.1%}" if "cv" in stats else "n/a"
 
 
-def speed_table(title, table, vs_boost):
+def speed_table(title, table, vs_others):
     if not table:
         return
     print(f"\n### {title}\n")
     print("| input | contender | MB/s | ms per iteration | speed vs iterjson next()"
-          + (" | speed vs Boost serializer" if vs_boost else "") + " | cv |")
-    print("|---|---|---:|---:|---:|" + ("---:|" if vs_boost else "") + "---:|")
+          + (" | speed vs yyjson_write | speed vs Boost serializer" if vs_others else "") + " | cv |")
+    print("|---|---|---:|---:|---:|" + ("---:|---:|" if vs_others else "") + "---:|")
     for name, contenders in table.items():
         for contender, stats in contenders.items():
             run = stats["median"]
             row = f"| {name} | {contender} | {run['bytes_per_second'] / 1e6:.0f} | {ms(run):.3f} "
             row += f"| {speed(next_baseline(contenders, contender), run)} "
-            if vs_boost:
+            if vs_others:
+                row += f"| {speed(contenders.get('yyjson_write', {}).get('median'), run)} "
                 row += f"| {speed(contenders.get('boost_serializer', {}).get('median'), run)} "
             print(row + f"| {cv(stats)} |")
 
@@ -151,7 +152,7 @@ print("Speed = the baseline's CPU time per iteration over the contender's: the f
 print("when texts differ in length. On the corpora the iterjson next() baseline writes the same")
 print("tree as the contender (Boost's, nlohmann's, RapidJSON's, or the native structs); on the")
 print("synthetic inputs it writes native containers. cv = the spread of the repetitions' times.")
-speed_table("Corpora (bench_corpora)", read_results(results_dir, "bench_corpora"), vs_boost=True)
-speed_table("Synthetic inputs (bench_synthetic)", read_results(results_dir, "bench_synthetic"), vs_boost=False)
+speed_table("Corpora (bench_corpora)", read_results(results_dir, "bench_corpora"), vs_others=True)
+speed_table("Synthetic inputs (bench_synthetic)", read_results(results_dir, "bench_synthetic"), vs_others=False)
 memory_table(read_results(results_dir, "bench_memory"))
 PY

@@ -20,6 +20,7 @@ CONTENDERS = [
     "iterjson_next", "iterjson_read", "iterjson_to_string", "boost_serializer", "boost_serialize",
     "iterjson_next_nlohmann", "iterjson_read_nlohmann", "iterjson_to_string_nlohmann", "nlohmann_dump",
     "iterjson_next_rapidjson", "iterjson_read_rapidjson", "iterjson_to_string_rapidjson", "rapidjson_writer",
+    "iterjson_next_yyjson", "iterjson_read_yyjson", "iterjson_to_string_yyjson", "yyjson_write",
     "iterjson_next_native", "iterjson_read_native", "iterjson_to_string_native",
 ]
 INPUTS = [
