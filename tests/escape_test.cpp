@@ -154,3 +154,47 @@ TEST_CASE("the table of ASCII escapes agrees with escape_unit") {
   CHECK(iterjson::to_string(dense, {.ensure_ascii = true}) == "\"a\\u0001\\\"b\\\\\\n\\u007f\"");
   CHECK(iterjson::to_string(dense) == "\"a\\u0001\\\"b\\\\\\n\x7f\"");
 }
+
+TEST_CASE("escape_string agrees with escape_unit on text dense in 3-byte sequences, stopping at any limit") {
+  using iterjson::detail::escape_string;
+  std::mt19937_64 random(20261207);
+  // Valid sequences (CJK, the edges of the 3-byte range) and invalid ones (overlong,
+  // surrogate, cut short), among ASCII and escapes.
+  const std::string_view units[] = {"\xe6\x97\xa5", "\xe6\x9c\xac", "\xe0\xa0\x80", "\xef\xbf\xbf", "\xed\x9f\xbf",
+                                    "\xe0\x9f\xbf", "\xed\xa0\x80", "\xe6\x97", "a", "\"", "\n", "\xc3\xa9",
+                                    "\xf0\x9f\x98\x80"};
+  for (int round = 0; round < 20000; ++round) {
+    std::string text;
+    const std::size_t count = random() % 24;
+    for (std::size_t i = 0; i < count; ++i) {
+      text += random() % 4 != 0 ? units[random() % 2] : units[random() % std::size(units)];  // mostly valid CJK
+    }
+    const char* begin = text.data();
+    const char* end = begin + text.size();
+    const char* limit = begin + (text.empty() ? 0 : random() % (text.size() + 1));
+    for (const bool ascii : {false, true}) {
+      for (const auto policy : {utf8_policy::replace, utf8_policy::error}) {
+        const string_rules rules{ascii, policy};
+        std::string fast(text.size() * iterjson::detail::max_escape_ratio + iterjson::detail::escape_slack, '\0');
+        const auto result = escape_string(fast.data(), begin, limit, end, rules);
+        // The plain path: one unit at a time, up to where the fast one stopped.
+        std::string plain;
+        const char* p = begin;
+        while (p < result.in) {
+          const auto unit = escape_unit(p, end, rules);
+          REQUIRE(unit.consumed != 0);
+          plain.append(unit.text, unit.size);
+          p += unit.consumed;
+        }
+        REQUIRE(p == result.in);
+        REQUIRE(std::string_view(fast.data(), static_cast<std::size_t>(result.out - fast.data())) == plain);
+        if (result.invalid_at == nullptr) {
+          REQUIRE(result.in >= limit);  // every unit that starts before the limit is written
+        } else {  // the invalid sequence refused by utf8_policy::error, where it stopped
+          REQUIRE(result.invalid_at == result.in);
+          REQUIRE(escape_unit(result.invalid_at, end, rules).consumed == 0);
+        }
+      }
+    }
+  }
+}

@@ -426,6 +426,18 @@ escaped_string escape_string(char* out, const char* p, const char* limit, const 
     if constexpr (Mode == scan_mode::checked) {
       // Text dense in non-ASCII: take valid sequences one after another, here.
       while (static_cast<unsigned char>(*p) >= 0x80) {
+        if (limit - p >= 14) {  // four 3-byte sequences in two overlapping words
+          const std::uint64_t pair = load_word8(p);
+          const std::uint64_t next_pair = load_word8(p + 6);
+          if (starts_with_two_3_byte_sequences(pair) && starts_with_two_3_byte_sequences(next_pair)) {
+            store_loaded<8>(out, pair, p);  // room allows it; 12 bytes count
+            store_loaded<8>(out + 6, next_pair, p + 6);
+            out += 12;
+            p += 12;
+            if (p >= limit) return {out, p, nullptr};
+            continue;
+          }
+        }
         if (end - p >= 8) {
           const std::uint64_t pair = load_word8(p);
           if (starts_with_two_3_byte_sequences(pair)) {
