@@ -207,7 +207,7 @@ class container_frame : public frame {
 
   ITERJSON_DETAIL_INLINE void close(writer& w, bool had_items) {
     Layout::close(w, had_items);
-    w.pop();
+    w.pop(static_cast<Kind&>(*this));
   }
 
   phase phase_ = phase::unopened;

@@ -99,6 +99,10 @@ class engine {
     return stack_.push<F>(std::forward<Args>(args)...);
   }
   void pop() noexcept { stack_.pop(); }
+  template <class F>
+  void pop(F& top) noexcept {
+    stack_.pop(top);
+  }
   [[nodiscard]] const frame* top() const noexcept { return stack_.top(); }
 
   // --- sources that wait ---------------------------------------------------------------

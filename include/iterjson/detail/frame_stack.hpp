@@ -81,24 +81,27 @@ class frame_stack {
     static_assert(alignof(F) <= alignof(std::max_align_t));
     constexpr std::size_t size = (sizeof(F) + alignof(std::max_align_t) - 1) &
                                  ~(alignof(std::max_align_t) - 1);
-    if (block_ == nullptr || block_->capacity - used_ < size) enter_next_block(size);
+    if (static_cast<std::size_t>(limit_ - free_) < size) enter_next_block(size);
     F* pushed = construct<F>(std::forward<Args>(args)...);
     pushed->ops = &ops_of<F>;
     pushed->below = top_;
     top_ = pushed;
-    used_ += size;
+    free_ += size;
     return *pushed;
   }
 
+  // Pops the frame on top, of any type.
   ITERJSON_DETAIL_INLINE void pop() noexcept {
     frame* popped = top_;
-    top_ = popped->below;
     if (popped->ops->destroy != nullptr) popped->ops->destroy(*popped);
-    used_ = static_cast<std::size_t>(reinterpret_cast<std::byte*>(popped) - block_->data());
-    if (used_ == 0 && block_->below != nullptr) {
-      used_ = block_->used_below;
-      block_ = block_->below;
-    }
+    release(popped);
+  }
+
+  // Pops the frame on top, known to be an F: no look at its table.
+  template <class F>
+  ITERJSON_DETAIL_INLINE void pop(F& popped) noexcept {
+    popped.~F();
+    release(&popped);
   }
 
   void clear() noexcept {
@@ -110,9 +113,23 @@ class frame_stack {
     block* below;
     block* above;            // kept for reuse after its frames are popped
     std::size_t capacity;    // bytes after the header
-    std::size_t used_below;  // how much of `below` was in use when this block was entered
+    std::byte* free_below;   // where `below` was free when this block was entered
     std::byte* data() noexcept { return reinterpret_cast<std::byte*>(this + 1); }
   };
+
+  // The frame on top, destroyed, goes; the block it was first in is left.
+  ITERJSON_DETAIL_INLINE void release(frame* popped) noexcept {
+    top_ = popped->below;
+    free_ = reinterpret_cast<std::byte*>(popped);
+    if (free_ == base_ && block_->below != nullptr) leave_block();
+  }
+
+  [[gnu::noinline]] void leave_block() noexcept {
+    free_ = block_->free_below;
+    block_ = block_->below;
+    base_ = block_->data();
+    limit_ = base_ + block_->capacity;
+  }
 
   static constexpr std::size_t first_capacity = 2048;
   static constexpr std::size_t largest_capacity = std::size_t{1} << 22;
@@ -128,27 +145,25 @@ class frame_stack {
       const std::size_t capacity = std::max(std::min(grown, largest_capacity), size);
       void* memory = ::operator new(sizeof(block) + capacity,
                                     std::align_val_t{alignof(std::max_align_t)});
-      next = ::new (memory) block{block_, nullptr, capacity, 0};
+      next = ::new (memory) block{block_, nullptr, capacity, nullptr};
     }
-    next->used_below = used_;
+    next->free_below = free_;
     block_ = next;
-    used_ = 0;
+    base_ = free_ = next->data();
+    limit_ = base_ + next->capacity;
   }
 
   // Builds a frame at the top; if its constructor throws, the stack is as it was.
   template <class F, class... Args>
   F* construct(Args&&... args) {
     if constexpr (std::is_nothrow_constructible_v<F, Args&&...> || !ITERJSON_DETAIL_EXCEPTIONS) {
-      return ::new (block_->data() + used_) F(std::forward<Args>(args)...);
+      return ::new (free_) F(std::forward<Args>(args)...);
     } else {
 #if ITERJSON_DETAIL_EXCEPTIONS
       try {
-        return ::new (block_->data() + used_) F(std::forward<Args>(args)...);
+        return ::new (free_) F(std::forward<Args>(args)...);
       } catch (...) {
-        if (used_ == 0 && block_->below != nullptr) {  // a block was entered for it
-          used_ = block_->used_below;
-          block_ = block_->below;
-        }
+        if (free_ == base_ && block_->below != nullptr) leave_block();  // a block was entered for it
         throw;
       }
 #endif
@@ -164,9 +179,11 @@ class frame_stack {
   }
 
   frame* top_ = nullptr;
-  block* block_ = nullptr;  // the block `top_` lives in
+  std::byte* free_ = nullptr;   // where the next frame goes, in block_
+  std::byte* limit_ = nullptr;  // the end of block_
+  std::byte* base_ = nullptr;   // the start of block_'s frames
+  block* block_ = nullptr;      // the block `top_` lives in
   block* first_block_ = nullptr;
-  std::size_t used_ = 0;
 };
 
 }  // namespace iterjson::detail

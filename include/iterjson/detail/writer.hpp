@@ -92,8 +92,11 @@ class writer {
     halted_ = engine_.top() != below;  // a frame that fails stays on the stack
   }
 
-  // The frame on top is complete; it goes.
-  ITERJSON_DETAIL_INLINE void pop() noexcept { engine_.pop(); }
+  // The frame on top, `top`, is complete; it goes.
+  template <class F>
+  ITERJSON_DETAIL_INLINE void pop(F& top) noexcept {
+    engine_.pop(top);
+  }
 
   // `f` has written its value; it pops now if nothing refers to it, else it retires
   // and pops once its children are gone and the queued output is written.
@@ -102,7 +105,7 @@ class writer {
     if (stopped(f)) {
       f.ops = &retired_ops_of<F>;
     } else {
-      engine_.pop();
+      engine_.pop(f);
     }
   }
 
