@@ -7,8 +7,6 @@
 #include <cstring>
 #include <type_traits>
 
-#include <fmt/format.h>
-
 #include "iterjson/detail/config.hpp"
 #include "iterjson/detail/shortest_decimal.hpp"
 
@@ -167,17 +165,6 @@ inline significand_digits write_significand(char* scratch, std::uint64_t signifi
   return {scratch + 1 + leading, 16 - leading - trailing, 16 - leading};
 }
 
-// The shortest decimal of a double, inline; of a float, from fmt's Dragonbox.
-template <std::floating_point Float>
-decimal_number shortest_decimal_of(Float value) noexcept {
-  if constexpr (std::same_as<Float, double>) {
-    return shortest_decimal(value);
-  } else {
-    const auto decimal = fmt::detail::dragonbox::to_decimal(value);
-    return {decimal.significand, decimal.exponent};
-  }
-}
-
 // Writes a finite `value` as Python's repr does: the shortest digits that round-trip,
 // in fixed form from 1e-4 up to 1e16 with `.0` on an integral value, in exponent form
 // with at least two exponent digits outside that range. The digits are made apart,
@@ -193,7 +180,7 @@ char* write_finite_float(char* out, Float value) noexcept {
     std::memcpy(out, "0.0", 3);
     return out + 3;
   }
-  const decimal_number decimal = shortest_decimal_of(value);
+  const decimal_number decimal = shortest_decimal(value);
   char scratch[64];  // the digits end by 17; copies read at most 32 past the first
   const significand_digits digits = write_significand(scratch, decimal.significand);
   const char* const first = digits.first;
