@@ -3,8 +3,9 @@
 #   bench_corpora    iterjson against Boost.JSON, nlohmann, RapidJSON and yyjson on the corpora
 #   bench_synthetic  the same writers on synthetic data, one cost at a time
 #   bench_memory     the peak heap of each contender while it writes
+#   bench_doubles    1,000,000 doubles or floats: iterjson against std::to_chars and fmt
 #
-#   bash scripts/bench.sh [--only=corpora,synthetic,memory] [flags for the binaries...]
+#   bash scripts/bench.sh [--only=corpora,synthetic,memory,doubles] [flags for the binaries...]
 #
 # Every other argument goes to each binary after the defaults below, so it overrides
 # them: Google Benchmark's flags (--benchmark_filter=canada; --benchmark_min_time=0.05
@@ -21,7 +22,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 build_dir=${BUILD_DIR:-build-bench}
 results_dir=$build_dir/bench
 
-only=corpora,synthetic,memory
+only=corpora,synthetic,memory,doubles
 flags=()
 for argument in "$@"; do
   case $argument in
@@ -32,9 +33,9 @@ done
 binaries=()
 for family in ${only//,/ }; do
   case $family in
-    corpora | synthetic | memory) binaries+=("bench_$family") ;;
+    corpora | synthetic | memory | doubles) binaries+=("bench_$family") ;;
     *)
-      echo "bench.sh: --only takes corpora, synthetic and memory, not '$family'" >&2
+      echo "bench.sh: --only takes corpora, synthetic, memory and doubles, not '$family'" >&2
       exit 1
       ;;
   esac
@@ -123,6 +124,21 @@ def speed_table(title, table, vs_boost):
             print(row + f"| {cv(stats)} |")
 
 
+def numbers_table(table):
+    """Each contender's speed against std::to_chars and fmt on the same numbers."""
+    if not table:
+        return
+    print("\n### 1,000,000 numbers (bench_doubles)\n")
+    print("| input | contender | MB/s | ms per array | speed vs std::to_chars | speed vs fmt::format_to | cv |")
+    print("|---|---|---:|---:|---:|---:|---:|")
+    for name, contenders in table.items():
+        for contender, stats in contenders.items():
+            run = stats["median"]
+            print(f"| {name} | {contender} | {run['bytes_per_second'] / 1e6:.0f} | {ms(run):.3f} "
+                  f"| {speed(contenders.get('to_chars', {}).get('median'), run)} "
+                  f"| {speed(contenders.get('fmt_format_to', {}).get('median'), run)} | {cv(stats)} |")
+
+
 def size(n):
     for unit, scale in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
         if n >= scale:
@@ -154,4 +170,5 @@ print("synthetic inputs it writes native containers. cv = the spread of the repe
 speed_table("Corpora (bench_corpora)", read_results(results_dir, "bench_corpora"), vs_boost=True)
 speed_table("Synthetic inputs (bench_synthetic)", read_results(results_dir, "bench_synthetic"), vs_boost=False)
 memory_table(read_results(results_dir, "bench_memory"))
+numbers_table(read_results(results_dir, "bench_doubles"))
 PY
