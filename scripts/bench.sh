@@ -107,36 +107,27 @@ def cv(stats):
     return f"{stats['cv']['cpu_time']:.1%}" if "cv" in stats else "n/a"
 
 
-def speed_table(title, table, vs_boost):
+def baseline(name):
+    """The baseline that is the contender `name` on the same input."""
+    return lambda contenders, contender: contenders.get(name, {}).get("median")
+
+
+def speed_table(title, table, baselines):
+    """A row per contender, with its speed against each of `baselines`: (column title,
+    function of the input's contenders and the contender giving the baseline's run)."""
     if not table:
         return
     print(f"\n### {title}\n")
-    print("| input | contender | MB/s | ms per iteration | speed vs iterjson next()"
-          + (" | speed vs Boost serializer" if vs_boost else "") + " | cv |")
-    print("|---|---|---:|---:|---:|" + ("---:|" if vs_boost else "") + "---:|")
+    print("| input | contender | MB/s | ms per iteration | "
+          + " | ".join(f"speed vs {column}" for column, _ in baselines) + " | cv |")
+    print("|---|---|---:|---:|" + "---:|" * len(baselines) + "---:|")
     for name, contenders in table.items():
         for contender, stats in contenders.items():
             run = stats["median"]
             row = f"| {name} | {contender} | {run['bytes_per_second'] / 1e6:.0f} | {ms(run):.3f} "
-            row += f"| {speed(next_baseline(contenders, contender), run)} "
-            if vs_boost:
-                row += f"| {speed(contenders.get('boost_serializer', {}).get('median'), run)} "
+            for _, find in baselines:
+                row += f"| {speed(find(contenders, contender), run)} "
             print(row + f"| {cv(stats)} |")
-
-
-def numbers_table(table):
-    """Each contender's speed against std::to_chars and fmt on the same numbers."""
-    if not table:
-        return
-    print("\n### 1,000,000 numbers (bench_doubles)\n")
-    print("| input | contender | MB/s | ms per array | speed vs std::to_chars | speed vs fmt::format_to | cv |")
-    print("|---|---|---:|---:|---:|---:|---:|")
-    for name, contenders in table.items():
-        for contender, stats in contenders.items():
-            run = stats["median"]
-            print(f"| {name} | {contender} | {run['bytes_per_second'] / 1e6:.0f} | {ms(run):.3f} "
-                  f"| {speed(contenders.get('to_chars', {}).get('median'), run)} "
-                  f"| {speed(contenders.get('fmt_format_to', {}).get('median'), run)} | {cv(stats)} |")
 
 
 def size(n):
@@ -167,8 +158,11 @@ print("Speed = the baseline's CPU time per iteration over the contender's: the f
 print("when texts differ in length. On the corpora the iterjson next() baseline writes the same")
 print("tree as the contender (Boost's, nlohmann's, RapidJSON's, or the native structs); on the")
 print("synthetic inputs it writes native containers. cv = the spread of the repetitions' times.")
-speed_table("Corpora (bench_corpora)", read_results(results_dir, "bench_corpora"), vs_boost=True)
-speed_table("Synthetic inputs (bench_synthetic)", read_results(results_dir, "bench_synthetic"), vs_boost=False)
+vs_next = ("iterjson next()", next_baseline)
+speed_table("Corpora (bench_corpora)", read_results(results_dir, "bench_corpora"),
+            [vs_next, ("Boost serializer", baseline("boost_serializer"))])
+speed_table("Synthetic inputs (bench_synthetic)", read_results(results_dir, "bench_synthetic"), [vs_next])
 memory_table(read_results(results_dir, "bench_memory"))
-numbers_table(read_results(results_dir, "bench_doubles"))
+speed_table("1,000,000 numbers (bench_doubles)", read_results(results_dir, "bench_doubles"),
+            [("std::to_chars", baseline("to_chars")), ("fmt::format_to", baseline("fmt_format_to"))])
 PY
