@@ -3,8 +3,9 @@
 #   bench_corpora    iterjson against Boost.JSON, nlohmann, RapidJSON and yyjson on the corpora
 #   bench_synthetic  the same writers on synthetic data, one cost at a time
 #   bench_memory     the peak heap of each contender while it writes
+#   bench_doubles    1,000,000 doubles or floats: iterjson against std::to_chars and fmt
 #
-#   bash scripts/bench.sh [--only=corpora,synthetic,memory] [flags for the binaries...]
+#   bash scripts/bench.sh [--only=corpora,synthetic,memory,doubles] [flags for the binaries...]
 #
 # Every other argument goes to each binary after the defaults below, so it overrides
 # them: Google Benchmark's flags (--benchmark_filter=canada; --benchmark_min_time=0.05
@@ -21,7 +22,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 build_dir=${BUILD_DIR:-build-bench}
 results_dir=$build_dir/bench
 
-only=corpora,synthetic,memory
+only=corpora,synthetic,memory,doubles
 flags=()
 for argument in "$@"; do
   case $argument in
@@ -32,9 +33,9 @@ done
 binaries=()
 for family in ${only//,/ }; do
   case $family in
-    corpora | synthetic | memory) binaries+=("bench_$family") ;;
+    corpora | synthetic | memory | doubles) binaries+=("bench_$family") ;;
     *)
-      echo "bench.sh: --only takes corpora, synthetic and memory, not '$family'" >&2
+      echo "bench.sh: --only takes corpora, synthetic, memory and doubles, not '$family'" >&2
       exit 1
       ;;
   esac
@@ -106,21 +107,26 @@ def cv(stats):
     return f"{stats['cv']['cpu_time']:.1%}" if "cv" in stats else "n/a"
 
 
-def speed_table(title, table, vs_others):
+def baseline(name):
+    """The baseline that is the contender `name` on the same input."""
+    return lambda contenders, contender: contenders.get(name, {}).get("median")
+
+
+def speed_table(title, table, baselines):
+    """A row per contender, with its speed against each of `baselines`: (column title,
+    function of the input's contenders and the contender giving the baseline's run)."""
     if not table:
         return
     print(f"\n### {title}\n")
-    print("| input | contender | MB/s | ms per iteration | speed vs iterjson next()"
-          + (" | speed vs yyjson_write | speed vs Boost serializer" if vs_others else "") + " | cv |")
-    print("|---|---|---:|---:|---:|" + ("---:|---:|" if vs_others else "") + "---:|")
+    print("| input | contender | MB/s | ms per iteration | "
+          + " | ".join(f"speed vs {column}" for column, _ in baselines) + " | cv |")
+    print("|---|---|---:|---:|" + "---:|" * len(baselines) + "---:|")
     for name, contenders in table.items():
         for contender, stats in contenders.items():
             run = stats["median"]
             row = f"| {name} | {contender} | {run['bytes_per_second'] / 1e6:.0f} | {ms(run):.3f} "
-            row += f"| {speed(next_baseline(contenders, contender), run)} "
-            if vs_others:
-                row += f"| {speed(contenders.get('yyjson_write', {}).get('median'), run)} "
-                row += f"| {speed(contenders.get('boost_serializer', {}).get('median'), run)} "
+            for _, find in baselines:
+                row += f"| {speed(find(contenders, contender), run)} "
             print(row + f"| {cv(stats)} |")
 
 
@@ -152,7 +158,11 @@ print("Speed = the baseline's CPU time per iteration over the contender's: the f
 print("when texts differ in length. On the corpora the iterjson next() baseline writes the same")
 print("tree as the contender (Boost's, nlohmann's, RapidJSON's, or the native structs); on the")
 print("synthetic inputs it writes native containers. cv = the spread of the repetitions' times.")
-speed_table("Corpora (bench_corpora)", read_results(results_dir, "bench_corpora"), vs_others=True)
-speed_table("Synthetic inputs (bench_synthetic)", read_results(results_dir, "bench_synthetic"), vs_others=False)
+vs_next = ("iterjson next()", next_baseline)
+speed_table("Corpora (bench_corpora)", read_results(results_dir, "bench_corpora"),
+            [vs_next, ("yyjson_write", baseline("yyjson_write")), ("Boost serializer", baseline("boost_serializer"))])
+speed_table("Synthetic inputs (bench_synthetic)", read_results(results_dir, "bench_synthetic"), [vs_next])
 memory_table(read_results(results_dir, "bench_memory"))
+speed_table("1,000,000 numbers (bench_doubles)", read_results(results_dir, "bench_doubles"),
+            [("std::to_chars", baseline("to_chars")), ("fmt::format_to", baseline("fmt_format_to"))])
 PY

@@ -21,13 +21,14 @@ CONTENDERS = [
     "iterjson_next_nlohmann", "iterjson_read_nlohmann", "iterjson_to_string_nlohmann", "nlohmann_dump",
     "iterjson_next_rapidjson", "iterjson_read_rapidjson", "iterjson_to_string_rapidjson", "rapidjson_writer",
     "iterjson_next_yyjson", "iterjson_read_yyjson", "iterjson_to_string_yyjson", "yyjson_write",
-    "iterjson_next_native", "iterjson_read_native", "iterjson_to_string_native",
+    "iterjson_next_native", "iterjson_read_native", "iterjson_to_string_native", "to_chars", "fmt_format_to",
 ]
 INPUTS = [
     "twitter", "citm_catalog", "canada",
     "integers_signed", "integers_unsigned", "doubles_random_bits", "doubles_coordinates", "long_strings",
     "escape_strings", "non_ascii", "non_ascii_ensure_ascii", "nesting_1m", "citm_catalog_indent_2",
     "sort_keys_100k", "lazy_document", "lazy_document_tenth",
+    "doubles_longitudes", "floats_random_bits", "floats_unit",
 ]
 CHARTED = ("bench_corpora", "bench_synthetic")
 COLUMNS = 3

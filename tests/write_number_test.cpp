@@ -1,17 +1,22 @@
 #include "iterjson/detail/write_number.hpp"
 
+#include <bit>
 #include <charconv>
+#include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <random>
 #include <string>
 #include <string_view>
 
+#include "repr_reference.hpp"
 #include "test_support.hpp"
 
 using iterjson::detail::write_finite_float;
 using iterjson::detail::write_integer;
+using iterjson::testing::repr_reference;
 
 namespace {
 
@@ -31,41 +36,6 @@ template <class Integer>
 std::string reference(Integer value) {
   char text[32];
   return {text, std::to_chars(text, text + sizeof text, value).ptr};
-}
-
-// Python's repr from a different source: std::to_chars' shortest digits, laid out by
-// repr's rule (exponent form below 1e-4 and from 1e16 on, at least two exponent digits).
-template <class Float>
-std::string python_repr(Float value) {
-  char text[64];
-  char* end = std::to_chars(text, text + sizeof text, value, std::chars_format::scientific).ptr;
-  std::string scientific(text, end);
-  const std::size_t e = scientific.find('e');
-  const int exponent = std::stoi(scientific.substr(e + 1));
-  std::string digits = scientific.substr(0, e);
-  const bool negative = digits[0] == '-';
-  if (negative) digits.erase(0, 1);
-  digits.erase(std::remove(digits.begin(), digits.end(), '.'), digits.end());
-  std::string out;
-  if (negative) out.push_back('-');
-  if (exponent < -4 || exponent >= 16) {
-    out.push_back(digits[0]);
-    if (digits.size() > 1) out.append(".").append(digits, 1);
-    const std::string magnitude = std::to_string(exponent < 0 ? -exponent : exponent);
-    out.append(exponent < 0 ? "e-" : "e+");
-    if (magnitude.size() < 2) out.push_back('0');
-    out.append(magnitude);
-  } else if (exponent < 0) {
-    out.append("0.").append(static_cast<std::size_t>(-exponent - 1), '0').append(digits);
-  } else {
-    const auto point = static_cast<std::size_t>(exponent + 1);
-    if (digits.size() <= point) {
-      out.append(digits).append(point - digits.size(), '0').append(".0");
-    } else {
-      out.append(digits, 0, point).append(".").append(digits, point);
-    }
-  }
-  return out;
 }
 
 }  // namespace
@@ -103,14 +73,55 @@ TEST_CASE("doubles in Python's repr layout") {
   CHECK(written_float(1.7976931348623157e308) == "1.7976931348623157e+308");
 }
 
-TEST_CASE("floats keep a float's shortest digits, in the same layout") {
+TEST_CASE("floats in the same layout, with a float's own shortest digits") {
+  CHECK(written_float(0.1f) == "0.1");  // not 0.10000000149011612, the double it widens to
+  CHECK(written_float(1.0f) == "1.0");
+  CHECK(written_float(0.0f) == "0.0");
+  CHECK(written_float(-0.0f) == "-0.0");
+  CHECK(written_float(-2.5f) == "-2.5");
+  CHECK(written_float(1.0f / 3) == "0.33333334");
+  CHECK(written_float(16777216.0f) == "16777216.0");
+  CHECK(written_float(1e10f) == "10000000000.0");
+  CHECK(written_float(9007199254740992.0f) == "9007199000000000.0");  // 2^53: its digits, then zeros
+  CHECK(written_float(1e16f) == "1e+16");
+  CHECK(written_float(std::nextafter(1e16f, 0.0f)) == "9999999000000000.0");
+  CHECK(written_float(0.0001f) == "0.0001");
+  CHECK(written_float(std::nextafter(0.0001f, 0.0f)) == "9.999999e-05");
+  CHECK(written_float(0.00001f) == "1e-05");
+  CHECK(written_float(std::bit_cast<float>(std::uint32_t{1})) == "1e-45");  // the smallest subnormal
+  CHECK(written_float(std::bit_cast<float>(std::uint32_t{0x007fffff})) == "1.1754942e-38");
+  CHECK(written_float(std::numeric_limits<float>::min()) == "1.1754944e-38");
+  CHECK(written_float(std::numeric_limits<float>::max()) == "3.4028235e+38");
+  CHECK(written_float(-std::numeric_limits<float>::max()) == "-3.4028235e+38");
+}
+
+TEST_CASE("floats from random bits agree with an independent repr") {
   std::mt19937 random(13);
   for (int i = 0; i < 200000; ++i) {
-    const std::uint32_t bits = static_cast<std::uint32_t>(random());
-    float value;
-    std::memcpy(&value, &bits, sizeof value);
+    const auto value = std::bit_cast<float>(static_cast<std::uint32_t>(random()));
     if (!std::isfinite(value)) continue;
-    REQUIRE(written_float(value) == python_repr(value));
+    REQUIRE(written_float(value) == repr_reference(value));
+    const float moderate = static_cast<float>(static_cast<std::int32_t>(random() % 2000000) - 1000000) / 64;
+    REQUIRE(written_float(moderate) == repr_reference(moderate));
+  }
+}
+
+TEST_CASE("floats at powers of ten and two, and integral floats, agree with an independent repr") {
+  for (int exponent = -45; exponent <= 38; ++exponent) {
+    const float nearest = std::strtof(("1e" + std::to_string(exponent)).c_str(), nullptr);
+    for (const float value : {nearest, std::nextafter(nearest, 0.0f), std::nextafter(nearest, INFINITY)}) {
+      if (std::isfinite(value)) REQUIRE(written_float(value) == repr_reference(value));
+    }
+  }
+  for (int exponent = -149; exponent <= 127; ++exponent) {
+    const float power = std::ldexp(1.0f, exponent);
+    for (const float value : {power, std::nextafter(power, 0.0f), std::nextafter(power, INFINITY)}) {
+      if (std::isfinite(value)) REQUIRE(written_float(value) == repr_reference(value));
+    }
+  }
+  for (std::int32_t integer = -100000; integer <= 100000; ++integer) {
+    const float value = static_cast<float>(integer) * 1024.0f;  // up to 1e8: ends in zeros past 2^24
+    REQUIRE(written_float(value) == repr_reference(value));
   }
 }
 
@@ -121,9 +132,9 @@ TEST_CASE("doubles from random bits agree with an independent repr") {
     double value;
     std::memcpy(&value, &bits, sizeof value);
     if (!std::isfinite(value)) continue;
-    REQUIRE(written_float(value) == python_repr(value));
+    REQUIRE(written_float(value) == repr_reference(value));
     const double moderate = static_cast<double>(static_cast<std::int64_t>(bits % 2000000) - 1000000) / 64;
-    REQUIRE(written_float(moderate) == python_repr(moderate));
+    REQUIRE(written_float(moderate) == repr_reference(moderate));
   }
 }
 

@@ -10,8 +10,9 @@
 /// - `generator.hpp`: `generator`, a coroutine whose yielded values are an array
 /// - `framing.hpp`: streams of top-level values (NDJSON, JSON text sequences, SSE)
 ///
-/// DOM support lives in `adapters/nlohmann.hpp` and `adapters/boost_json.hpp`, included
-/// on their own so that this header needs nothing but fmt.
+/// DOM support lives in `adapters/nlohmann.hpp` and `adapters/boost_json.hpp`, and fmt
+/// support in `fmt.hpp`, included on their own so that this header needs nothing but the
+/// standard library.
 
 #include "iterjson/encoder.hpp"
 #include "iterjson/error.hpp"

@@ -9,5 +9,6 @@
 
 int main() {
   const std::map<std::string, std::vector<int>> value{{"primes", {2, 3, 5}}};
-  std::puts(iterjson::to_string(value).c_str());
+  // A float too: numbers need nothing but these headers, not fmt.
+  std::puts((iterjson::to_string(value) + " " + iterjson::to_string(0.1f)).c_str());
 }

@@ -7,8 +7,6 @@
 #include <cstring>
 #include <type_traits>
 
-#include <fmt/format.h>
-
 #include "iterjson/detail/config.hpp"
 #include "iterjson/detail/shortest_decimal.hpp"
 
@@ -156,44 +154,35 @@ struct significand_digits {
   int total;
 };
 
-// Writes into `scratch` (32 bytes).
+// Writes into `scratch` (32 bytes). How many zeros lead and trail depends on the number,
+// as good as random for many: they are counted in a mask of the seventeen digits, bit i
+// set where digit i is 0, without a branch.
 inline significand_digits write_significand(char* scratch, std::uint64_t significand) noexcept {
   const std::uint64_t leading_digit = significand / 10000000000000000;  // the 17th from the end
   scratch[0] = static_cast<char>('0' + leading_digit);
-  const unsigned zeros = sixteen_digits(scratch + 1, significand % 10000000000000000);
-  const int trailing = std::countl_one(static_cast<std::uint16_t>(zeros));
-  if (leading_digit != 0) return {scratch, 17 - trailing, 17};
-  const int leading = std::countr_one(zeros);  // below 16: the significand is not 0
-  return {scratch + 1 + leading, 16 - leading - trailing, 16 - leading};
-}
-
-// The shortest decimal of a double, inline; of a float, from fmt's Dragonbox.
-template <std::floating_point Float>
-decimal_number shortest_decimal_of(Float value) noexcept {
-  if constexpr (std::same_as<Float, double>) {
-    return shortest_decimal(value);
-  } else {
-    const auto decimal = fmt::detail::dragonbox::to_decimal(value);
-    return {decimal.significand, decimal.exponent};
-  }
+  const unsigned zeros = sixteen_digits(scratch + 1, significand % 10000000000000000) << 1 |
+                         static_cast<unsigned>(leading_digit == 0);
+  const int leading = std::countr_one(zeros);  // below 17: the significand is not 0
+  const int trailing = std::countl_one(zeros << 15);  // the 17 bits at the top
+  return {scratch + leading, 17 - leading - trailing, 17 - leading};
 }
 
 // Writes a finite `value` as Python's repr does: the shortest digits that round-trip,
 // in fixed form from 1e-4 up to 1e16 with `.0` on an integral value, in exponent form
 // with at least two exponent digits outside that range. The digits are made apart,
 // then placed with copies of a fixed size (no call), which max_double_chars leaves
-// room for.
+// room for. The sign, the digits' count and the exponent's width are as good as random
+// in many arrays: they are written without a branch, bytes stored and then kept or not.
 template <std::floating_point Float>
 char* write_finite_float(char* out, Float value) noexcept {
-  if (std::signbit(value)) {
-    *out++ = '-';
-    value = -value;
-  }
+  *out = '-';
+  out += std::signbit(value);
+  value = std::fabs(value);
   if (value == 0) {
     std::memcpy(out, "0.0", 3);
     return out + 3;
   }
-  const decimal_number decimal = shortest_decimal_of(value);
+  const decimal_number decimal = shortest_decimal(value);
   char scratch[64];  // the digits end by 17; copies read at most 32 past the first
   const significand_digits digits = write_significand(scratch, decimal.significand);
   const char* const first = digits.first;
@@ -204,13 +193,14 @@ char* write_finite_float(char* out, Float value) noexcept {
     out[0] = first[0];
     out[1] = '.';
     std::memcpy(out + 2, first + 1, 16);
-    out += count > 1 ? count + 1 : 1;
-    *out++ = 'e';
-    *out++ = exponent < 0 ? '-' : '+';
+    out += count + static_cast<int>(count > 1);  // the point only before more digits
+    out[0] = 'e';
+    out[1] = static_cast<char>('+' + 2 * static_cast<int>(exponent < 0));  // '-' is '+' + 2
     const auto magnitude = static_cast<std::uint32_t>(exponent < 0 ? -exponent : exponent);
-    if (magnitude >= 100) *out++ = static_cast<char>('0' + magnitude / 100);
-    write_pair(out, magnitude % 100);
-    return out + 2;
+    const bool three_digits = magnitude >= 100;
+    out[2] = static_cast<char>('0' + magnitude / 100);
+    write_pair(out + 2 + three_digits, magnitude % 100);
+    return out + 4 + three_digits;
   }
   if (exponent < 0) {  // 0.000ddd
     std::memcpy(out, "0.000000", 8);
