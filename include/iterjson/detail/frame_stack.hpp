@@ -93,6 +93,7 @@ class frame_stack {
   // Pops the frame on top, of any type.
   ITERJSON_DETAIL_INLINE void pop() noexcept {
     frame* popped = top_;
+    top_ = popped->below;
     if (popped->ops->destroy != nullptr) popped->ops->destroy(*popped);
     release(popped);
   }
@@ -100,6 +101,7 @@ class frame_stack {
   // Pops the frame on top, known to be an F: no look at its table.
   template <class F>
   ITERJSON_DETAIL_INLINE void pop(F& popped) noexcept {
+    top_ = popped.below;
     popped.~F();
     release(&popped);
   }
@@ -117,9 +119,8 @@ class frame_stack {
     std::byte* data() noexcept { return reinterpret_cast<std::byte*>(this + 1); }
   };
 
-  // The frame on top, destroyed, goes; the block it was first in is left.
+  // The room of a popped frame, destroyed, is free again; the block it was first in is left.
   ITERJSON_DETAIL_INLINE void release(frame* popped) noexcept {
-    top_ = popped->below;
     free_ = reinterpret_cast<std::byte*>(popped);
     if (free_ == base_ && block_->below != nullptr) leave_block();
   }
