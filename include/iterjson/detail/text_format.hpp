@@ -11,26 +11,32 @@
 
 namespace iterjson::detail {
 
-// A separator: most are one or two bytes, written as one fixed-size store of `head`.
+// A separator: most are one or two bytes, written as one fixed-size store of `head`
+// when the window has `store_room` bytes left. A separator past 8 bytes, and an item
+// separator that a newline and indentation follow, never take that store: their
+// store_room is more than any window has.
 struct separator {
-  static constexpr std::uint8_t long_size = 0xFF;  // short_size of a separator past 8 bytes
+  static constexpr std::size_t never = SIZE_MAX;
 
-  explicit separator(std::string_view given)
-      : text(given), short_size(given.size() <= sizeof head ? static_cast<std::uint8_t>(given.size()) : long_size) {
+  separator(std::string_view given, bool stored_alone)
+      : text(given),
+        store_room(stored_alone && given.size() <= sizeof head ? sizeof head : never),
+        size(static_cast<std::uint8_t>(given.size() <= sizeof head ? given.size() : 0)) {
     char padded[sizeof head]{};
     given.copy(padded, sizeof padded);
     std::memcpy(&head, padded, sizeof head);
   }
   std::string text;
-  std::uint64_t head = 0;   // the first bytes, padded, in memory order
-  std::uint8_t short_size;  // text.size(), or long_size
+  std::uint64_t head = 0;  // the first bytes, padded, in memory order
+  std::size_t store_room;  // sizeof head, or never
+  std::uint8_t size;       // text.size() when it fits in head
 };
 
 // The options, in the form the writer reads them: what an encoder's text looks like.
 struct text_format {
   explicit text_format(const options& opts)
-      : item_separator(opts.item_separator),
-        key_separator(opts.key_separator.value_or(opts.indent < 0 ? ":" : ": ")),
+      : item_separator(opts.item_separator, opts.indent < 0),
+        key_separator(opts.key_separator.value_or(opts.indent < 0 ? ":" : ": "), true),
         indent_width(opts.indent < 0 ? 0 : static_cast<std::size_t>(opts.indent)),
         max_depth(opts.max_depth),
         rules{opts.ensure_ascii, opts.invalid_utf8},

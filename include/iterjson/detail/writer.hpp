@@ -46,8 +46,10 @@ class writer {
         end_(e.current_window().end),
         item_separator_(e.format().item_separator.head),
         key_separator_(e.format().key_separator.head),
-        item_separator_size_(e.format().item_separator.short_size),
-        key_separator_size_(e.format().key_separator.short_size),
+        item_separator_room_(e.format().item_separator.store_room),
+        key_separator_room_(e.format().key_separator.store_room),
+        item_separator_size_(e.format().item_separator.size),
+        key_separator_size_(e.format().key_separator.size),
         mode_(e.format().mode),
         indenting_(e.format().indenting) {}
   writer(const writer&) = delete;
@@ -143,13 +145,19 @@ class writer {
     put_char(bracket);
   }
 
+  // One compare in the common case, compact text: a separator that is one store.
   ITERJSON_DETAIL_INLINE void begin_item(bool first) {
+    if (!first && room() >= item_separator_room_) {
+      put_short_separator(item_separator_, item_separator_size_);
+      return;
+    }
     if (!first) put_separator(item_separator_, item_separator_size_, format().item_separator);
     if (indenting_) put_newline_indent();
   }
 
   ITERJSON_DETAIL_INLINE void put_key_separator() {
-    put_separator(key_separator_, key_separator_size_, format().key_separator);
+    if (room() >= key_separator_room_) return put_short_separator(key_separator_, key_separator_size_);
+    put_stable(format().key_separator.text);
   }
 
   // Text that is JSON already and outlives the encoder, such as a struct's key.
@@ -247,14 +255,16 @@ class writer {
     if (fits != size) queue().push_transient(text + fits, size - fits);
   }
 
-  // `head` and `size` are the writer's copies of the separator's.
+  // `head` and `size` are the writer's copies of a separator's; room() >= sizeof head.
+  ITERJSON_DETAIL_INLINE void put_short_separator(std::uint64_t head, std::uint8_t size) {
+    std::memcpy(pos_, &head, sizeof head);
+    pos_ += size;
+  }
+
+  // Any separator, at any room: one store where it fits, else its text.
   ITERJSON_DETAIL_INLINE void put_separator(std::uint64_t head, std::uint8_t size, const separator& s) {
-    if (size != separator::long_size && room() >= sizeof head) {
-      std::memcpy(pos_, &head, sizeof head);
-      pos_ += size;
-    } else {
-      put_stable(s.text);
-    }
+    if (s.text.size() <= sizeof head && room() >= sizeof head) return put_short_separator(head, size);
+    put_stable(s.text);
   }
 
   ITERJSON_DETAIL_INLINE void put_newline_indent() {
@@ -332,6 +342,8 @@ class writer {
   char* const end_;
   const std::uint64_t item_separator_;
   const std::uint64_t key_separator_;
+  const std::size_t item_separator_room_;
+  const std::size_t key_separator_room_;
   const std::uint8_t item_separator_size_;
   const std::uint8_t key_separator_size_;
   const scan_mode mode_;
