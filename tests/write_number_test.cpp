@@ -167,3 +167,15 @@ TEST_CASE("sixteen digits at once agree with the word-at-a-time way") {
   CHECK(iterjson::detail::sixteen_digits(text, 0) == 0xFFFF);
   CHECK(std::string_view(text, 16) == "0000000000000000");
 }
+
+TEST_CASE("integers agree with std::to_chars at the edges of every width") {
+  for (std::uint64_t power = 10; power <= 10000000000000000000u; power *= 10) {
+    for (const std::uint64_t value : {power - 1, power, power + 1, power / 10 * 9 + power / 100}) {
+      REQUIRE(written(value) == reference(value));
+      const auto as_signed = static_cast<std::int64_t>(value);
+      REQUIRE(written(as_signed) == reference(as_signed));
+      REQUIRE(written(-as_signed) == reference(-as_signed));
+    }
+    if (power > UINT64_MAX / 10) break;
+  }
+}

@@ -69,42 +69,6 @@ inline char* write_up_to_eight_digits(char* out, std::uint32_t value) noexcept {
   return out + 8 - zeros;
 }
 
-// Writes `value` at `out` (room for max_integer_chars); returns the end.
-template <std::integral Integer>
-char* write_integer(char* out, Integer value) noexcept {
-  std::uint64_t magnitude = static_cast<std::uint64_t>(value);
-  if constexpr (std::is_signed_v<Integer>) {
-    if (value < 0) {
-      *out++ = '-';
-      // Through int64 so the sign extends; unsigned negation is exact for INT64_MIN too.
-      magnitude = 0 - static_cast<std::uint64_t>(static_cast<std::int64_t>(value));
-    }
-  }
-  if (magnitude < 100000000) return write_up_to_eight_digits(out, static_cast<std::uint32_t>(magnitude));
-  std::uint64_t high = magnitude / 100000000;
-  const auto low = static_cast<std::uint32_t>(magnitude % 100000000);
-  if (high >= 100000000) {  // 17 to 20 digits: at most four before the last sixteen
-    const auto top = static_cast<std::uint32_t>(high / 100000000);
-    high %= 100000000;
-    if (top >= 100) {
-      if (top >= 1000) *out++ = static_cast<char>('0' + top / 1000);
-      *out++ = static_cast<char>('0' + top / 100 % 10);
-    }
-    if (top >= 10) {
-      write_pair(out, top % 100);
-      out += 2;
-    } else {
-      *out++ = static_cast<char>('0' + top);
-    }
-    store_bytes(out, eight_digit_values(static_cast<std::uint32_t>(high)) + ascii_zeros);
-    out += 8;
-  } else {
-    out = write_up_to_eight_digits(out, static_cast<std::uint32_t>(high));
-  }
-  store_bytes(out, eight_digit_values(low) + ascii_zeros);
-  return out + 8;
-}
-
 // Writes the sixteen digits of `value` (below 10^16, zeros in front) at `out`, and
 // returns a mask with bit i set where digit i is 0. With SSE2 both halves of eight
 // digits are split at once, the same steps as eight_digit_values in wider lanes; the
@@ -122,8 +86,10 @@ inline unsigned sixteen_digits_by_words(char* out, std::uint64_t value) noexcept
   return zeros;
 }
 
-inline unsigned sixteen_digits(char* out, std::uint64_t value) noexcept {
 #ifdef ITERJSON_DETAIL_SSE2
+// The sixteen decimal digits of `value` (below 10^16, zeros in front) as byte values 0
+// to 9, the first digit in the lowest byte: eight_digit_values on both halves at once.
+inline __m128i sixteen_digit_values(std::uint64_t value) noexcept {
   const auto high = static_cast<long long>(value / 100000000);
   const auto low = static_cast<long long>(value % 100000000);
   // 64-bit lanes x < 10^8 -> 32-bit lanes x / 10^4, x % 10^4 (2^45 / 10^4 rounded up)
@@ -138,12 +104,57 @@ inline unsigned sixteen_digits(char* out, std::uint64_t value) noexcept {
   // 16-bit lanes z < 100 -> bytes z / 10, z % 10 (2^16 / 10 rounded up)
   const __m128i tens = _mm_mulhi_epu16(pairs, _mm_set1_epi16(6554));
   const __m128i ones = _mm_sub_epi16(pairs, _mm_mullo_epi16(tens, _mm_set1_epi16(10)));
-  const __m128i digits = _mm_or_si128(tens, _mm_slli_epi16(ones, 8));
+  return _mm_or_si128(tens, _mm_slli_epi16(ones, 8));
+}
+#endif
+
+inline unsigned sixteen_digits(char* out, std::uint64_t value) noexcept {
+#ifdef ITERJSON_DETAIL_SSE2
+  const __m128i digits = sixteen_digit_values(value);
   _mm_storeu_si128(reinterpret_cast<__m128i*>(out), _mm_add_epi8(digits, _mm_set1_epi8('0')));
   return static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(digits, _mm_setzero_si128())));
 #else
   return sixteen_digits_by_words(out, value);
 #endif
+}
+
+// Writes `value`, from 10^8 up to 10^16, without leading zeros; stores 16 bytes. The
+// first half, 1 to 8 digits, as write_up_to_eight_digits does; then the last 8. (Both
+// halves split at once with SSE2, as sixteen_digits does, cost more instructions for the
+// short first halves most such numbers have: ids of 9 to 12 digits.)
+inline char* write_nine_to_sixteen_digits(char* out, std::uint64_t value) noexcept {
+  out = write_up_to_eight_digits(out, static_cast<std::uint32_t>(value / 100000000));
+  store_bytes(out, eight_digit_values(static_cast<std::uint32_t>(value % 100000000)) + ascii_zeros);
+  return out + 8;
+}
+
+// Writes `value` at `out` (room for max_integer_chars); returns the end.
+template <std::integral Integer>
+char* write_integer(char* out, Integer value) noexcept {
+  std::uint64_t magnitude = static_cast<std::uint64_t>(value);
+  if constexpr (std::is_signed_v<Integer>) {
+    if (value < 0) {
+      *out++ = '-';
+      // Through int64 so the sign extends; unsigned negation is exact for INT64_MIN too.
+      magnitude = 0 - static_cast<std::uint64_t>(static_cast<std::int64_t>(value));
+    }
+  }
+  if (magnitude < 100000000) return write_up_to_eight_digits(out, static_cast<std::uint32_t>(magnitude));
+  if (magnitude < 10000000000000000) return write_nine_to_sixteen_digits(out, magnitude);
+  // 17 to 20 digits: one to four before the last sixteen, split at once
+  const auto top = static_cast<std::uint32_t>(magnitude / 10000000000000000);
+  if (top >= 100) {
+    if (top >= 1000) *out++ = static_cast<char>('0' + top / 1000);
+    *out++ = static_cast<char>('0' + top / 100 % 10);
+  }
+  if (top >= 10) {
+    write_pair(out, top % 100);
+    out += 2;
+  } else {
+    *out++ = static_cast<char>('0' + top);
+  }
+  sixteen_digits(out, magnitude % 10000000000000000);
+  return out + 16;
 }
 
 // The digits of a decimal significand (above 0, below 10^17) without its trailing
