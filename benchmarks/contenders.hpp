@@ -70,6 +70,20 @@ struct iterjson_to_string {
   }
 };
 
+// The text appended to one string that is cleared and reused, as a server keeping a
+// string per connection does: no allocation once it has grown.
+struct iterjson_append_to {
+  static constexpr std::string_view name = "iterjson::append_to()";
+  iterjson::options options{};
+  std::string text;
+  template <class Tree, class Sink>
+  void operator()(const Tree& tree, Sink&& sink) {
+    text.clear();
+    iterjson::append_to(text, tree, options);
+    sink(std::string_view(text));
+  }
+};
+
 struct boost_serializer {
   static constexpr std::string_view name = "boost::json::serializer";
   boost::json::serializer serializer;

@@ -96,11 +96,13 @@ std::size_t checked_text_size(Writer& writer, const Tree& tree, std::string_view
   BENCH_CORPUS_CONTENDER(measure, iterjson_next, iterjson_next);          \
   BENCH_CORPUS_CONTENDER(measure, iterjson_read, iterjson_read);          \
   BENCH_CORPUS_CONTENDER(measure, iterjson_to_string, iterjson_to_string); \
+  BENCH_CORPUS_CONTENDER(measure, iterjson_append_to, iterjson_append_to); \
   BENCH_CORPUS_CONTENDER(measure, boost_serializer, boost_serializer);    \
   BENCH_CORPUS_CONTENDER(measure, boost_serialize, boost_serialize);      \
   BENCH_ON_EACH_CORPUS(iterjson_next, ::boost::json::value);              \
   BENCH_ON_EACH_CORPUS(iterjson_read, ::boost::json::value);              \
   BENCH_ON_EACH_CORPUS(iterjson_to_string, ::boost::json::value);         \
+  BENCH_ON_EACH_CORPUS(iterjson_append_to, ::boost::json::value);         \
   BENCH_ON_EACH_CORPUS(boost_serializer, ::boost::json::value);           \
   BENCH_ON_EACH_CORPUS(boost_serialize, ::boost::json::value);            \
                                                                           \
@@ -126,14 +128,18 @@ std::size_t checked_text_size(Writer& writer, const Tree& tree, std::string_view
   BENCH_CORPUS_CONTENDER(measure, iterjson_next_yyjson, iterjson_next);               \
   BENCH_CORPUS_CONTENDER(measure, iterjson_read_yyjson, iterjson_read);               \
   BENCH_CORPUS_CONTENDER(measure, iterjson_to_string_yyjson, iterjson_to_string);     \
+  BENCH_CORPUS_CONTENDER(measure, iterjson_append_to_yyjson, iterjson_append_to);     \
   BENCH_ON_EACH_CORPUS(yyjson_write, ::bench::yyjson_document);                       \
   BENCH_ON_EACH_CORPUS(iterjson_next_yyjson, ::bench::yyjson_document);               \
   BENCH_ON_EACH_CORPUS(iterjson_read_yyjson, ::bench::yyjson_document);               \
   BENCH_ON_EACH_CORPUS(iterjson_to_string_yyjson, ::bench::yyjson_document);          \
+  BENCH_ON_EACH_CORPUS(iterjson_append_to_yyjson, ::bench::yyjson_document);          \
                                                                                       \
   BENCH_CORPUS_CONTENDER(measure, iterjson_next_native, iterjson_next);              \
   BENCH_CORPUS_CONTENDER(measure, iterjson_read_native, iterjson_read);              \
   BENCH_CORPUS_CONTENDER(measure, iterjson_to_string_native, iterjson_to_string);    \
+  BENCH_CORPUS_CONTENDER(measure, iterjson_append_to_native, iterjson_append_to);    \
   BENCH_ON_NATIVE_CORPORA(iterjson_next_native);                                     \
   BENCH_ON_NATIVE_CORPORA(iterjson_read_native);                                     \
-  BENCH_ON_NATIVE_CORPORA(iterjson_to_string_native)
+  BENCH_ON_NATIVE_CORPORA(iterjson_to_string_native);                                \
+  BENCH_ON_NATIVE_CORPORA(iterjson_append_to_native)

@@ -1,10 +1,11 @@
 // Encodes one corpus, in one form, a given number of times with read() into 64 KiB (or
-// with to_string, or, on the yyjson document, with yyjson_write itself, the mark to
-// beat): the program scripts/instructions.sh runs under cachegrind. The difference between the
-// instruction counts of two runs that differ only in the count of encodes is the exact
-// cost of encoding, without the cost of parsing and copying the corpus.
+// with to_string, or with append_to into one reused string, or, on the yyjson document,
+// with yyjson_write itself, the mark to beat): the program scripts/instructions.sh runs
+// under cachegrind. The difference between the instruction counts of two runs that
+// differ only in the count of encodes is the exact cost of encoding, without the cost of
+// parsing and copying the corpus.
 //
-//   encode_repeatedly boost|yyjson|native twitter|citm_catalog|canada COUNT [read|to_string|yyjson_write]
+//   encode_repeatedly boost|yyjson|native twitter|citm_catalog|canada COUNT [read|to_string|append_to|yyjson_write]
 
 #include <cstdio>
 #include <cstdlib>
@@ -34,11 +35,12 @@ std::size_t encode(std::string_view file, long count) {
     if (writer == "yyjson_write") return encode_with<bench::contender::yyjson_write>(tree, count);
   }
   if (writer == "to_string") return encode_with<bench::contender::iterjson_to_string>(tree, count);
+  if (writer == "append_to") return encode_with<bench::contender::iterjson_append_to>(tree, count);
   return encode_with<bench::contender::iterjson_read>(tree, count);
 }
 
 int usage() {
-  std::fputs("usage: encode_repeatedly boost|yyjson|native twitter|citm_catalog|canada COUNT [read|to_string|yyjson_write]\n",
+  std::fputs("usage: encode_repeatedly boost|yyjson|native twitter|citm_catalog|canada COUNT [read|to_string|append_to|yyjson_write]\n",
              stderr);
   return 2;
 }
@@ -49,7 +51,9 @@ int main(int argc, char** argv) {
   if (argc != 4 && argc != 5) return usage();
   const std::string_view form = argv[1];
   if (argc == 5) writer = argv[4];
-  if (writer != "read" && writer != "to_string" && (writer != "yyjson_write" || form != "yyjson")) return usage();
+  if (writer != "read" && writer != "to_string" && writer != "append_to" && (writer != "yyjson_write" || form != "yyjson")) {
+    return usage();
+  }
   const std::string file = std::string(argv[2]) + ".json";
   const long count = std::strtol(argv[3], nullptr, 10);
   std::size_t bytes = 0;

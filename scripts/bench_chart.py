@@ -17,11 +17,12 @@ import sys
 
 # Contenders and inputs in the order tables and charts show them; others follow, sorted.
 CONTENDERS = [
-    "iterjson_next", "iterjson_read", "iterjson_to_string", "boost_serializer", "boost_serialize",
+    "iterjson_next", "iterjson_read", "iterjson_to_string", "iterjson_append_to", "boost_serializer", "boost_serialize",
     "iterjson_next_nlohmann", "iterjson_read_nlohmann", "iterjson_to_string_nlohmann", "nlohmann_dump",
     "iterjson_next_rapidjson", "iterjson_read_rapidjson", "iterjson_to_string_rapidjson", "rapidjson_writer",
-    "iterjson_next_yyjson", "iterjson_read_yyjson", "iterjson_to_string_yyjson", "yyjson_write",
-    "iterjson_next_native", "iterjson_read_native", "iterjson_to_string_native", "to_chars", "fmt_format_to",
+    "iterjson_next_yyjson", "iterjson_read_yyjson", "iterjson_to_string_yyjson", "iterjson_append_to_yyjson",
+    "yyjson_write", "iterjson_next_native", "iterjson_read_native", "iterjson_to_string_native",
+    "iterjson_append_to_native", "to_chars", "fmt_format_to",
 ]
 INPUTS = [
     "twitter", "citm_catalog", "canada",

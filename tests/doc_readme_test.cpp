@@ -149,6 +149,9 @@ TEST_CASE("README: the API") {
   std::string text = iterjson::to_string(value);
   for (std::string_view slice : iterjson::iterencode(value)) write_out(slice);
 
+  std::string answer = "HTTP/1.1 200 OK\r\n\r\n";  // kept, and cleared, per connection
+  iterjson::append_to(answer, value);
+
   char buffer[65536];
   iterjson::encoder reader(value);
   for (std::size_t n = sizeof buffer; n == sizeof buffer;) {
@@ -156,6 +159,7 @@ TEST_CASE("README: the API") {
     write_out({buffer, n});
   }
   CHECK(text == R"({"a":1,"b":2})");
+  CHECK(answer == "HTTP/1.1 200 OK\r\n\r\n" + text);
   CHECK(sent == text + text);
 }
 

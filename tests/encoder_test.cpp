@@ -3,10 +3,12 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstring>
 #include <map>
 #include <memory>
 #include <ranges>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -218,4 +220,47 @@ TEST_CASE("iterencode is an input range of slices") {
   }
   CHECK(slices == 21);  // 201 bytes in slices of 10
   CHECK(text.size() == 201);
+}
+
+TEST_CASE("append_to writes into the string's own storage, and reuses it") {
+  std::vector<std::string> words;
+  for (int i = 0; i < 40000; ++i) words.push_back("word " + std::to_string(i));  // 400 KiB: steps of 64 KiB
+  const std::string whole = iterjson::to_string(words);
+  REQUIRE(whole.size() > 6 * 64 * 1024);
+
+  std::string answer = "HTTP/1.1 200 OK\r\n\r\n";
+  iterjson::append_to(answer, words);
+  CHECK(answer == "HTTP/1.1 200 OK\r\n\r\n" + whole);
+
+  answer.clear();
+  const char* storage = answer.data();
+  const std::size_t capacity = answer.capacity();
+  iterjson::append_to(answer, words);
+  CHECK(answer == whole);
+  CHECK(answer.data() == storage);  // cleared, the string was big enough: no new storage
+  CHECK(answer.capacity() == capacity);
+
+  answer.clear();
+  iterjson::append_to(answer, std::vector<int>{});
+  CHECK(answer == "[]");
+}
+
+TEST_CASE("append_to leaves the string as it was on a failure") {
+  const std::vector<double> numbers{1.0, 2.0, std::nan("")};
+  std::string text = "kept";
+  CHECK_THROWS_AS(iterjson::append_to(text, numbers, {.nan = iterjson::nan_policy::error}), iterjson::encode_error);
+  CHECK(text == "kept");
+
+  std::error_code error;
+  iterjson::append_to(text, numbers, {.nan = iterjson::nan_policy::error}, error);
+  CHECK(error == iterjson::encode_errc::non_finite_number);
+  CHECK(text == "kept");
+
+  // A user's exception, after more than one step of text, goes on unchanged.
+  auto failing = std::views::iota(0, 100000) | std::views::transform([](int i) {
+                   if (i == 90000) throw std::runtime_error("the source broke");
+                   return i;
+                 });
+  CHECK_THROWS_WITH_AS(iterjson::append_to(text, failing), "the source broke", std::runtime_error);
+  CHECK(text == "kept");
 }

@@ -200,6 +200,9 @@ std::string encode_every_way(const T& value, options opts = {}) {
   std::string from_range;
   for (const std::string_view slice : iterencode(value, opts)) from_range += slice;
   CHECK(from_range == text);
+  std::string appended = "[0,";
+  append_to(appended, value, opts);
+  CHECK(appended == "[0," + text);
   return text;
 }
 
@@ -218,6 +221,9 @@ std::string encode_every_way_from(Make make, options opts = {}) {
   std::string from_range;
   for (const std::string_view slice : iterencode(make(), opts)) from_range += slice;
   CHECK(from_range == text);
+  std::string appended = "[0,";
+  append_to(appended, make(), opts);
+  CHECK(appended == "[0," + text);
   return text;
 }
 

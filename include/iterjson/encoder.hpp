@@ -52,6 +52,32 @@ inline std::string encode_whole(engine& e) {
   return text;
 }
 
+// Appends the whole text to `text`, in steps of 64 KiB made in the string itself: within
+// its capacity nothing is allocated or copied, and each step's room is zeroed once, as
+// resize does (C++20 has no resize_and_overwrite). A failure, or an exception from the
+// user's code, cuts `text` back to what it held.
+inline void append_whole(engine& e, std::string& text) {
+  constexpr std::size_t step = 64 * 1024;
+  struct cut_back_unless_kept {
+    std::string& text;
+    std::size_t size;
+    bool kept = false;
+    ~cut_back_unless_kept() {
+      if (!kept) text.resize(size);
+    }
+  } original{text, text.size()};
+  std::size_t size = text.size();
+  std::size_t written = 0;
+  do {
+    text.resize(size + step);
+    written = e.fill(text.data() + size, step);
+    size += written;
+  } while (written == step && !e.done());
+  text.resize(size);
+  if (e.waiting()) on_waiting_in_one_go(e, "append_to");
+  original.kept = !e.failed();
+}
+
 }  // namespace detail
 
 /// True for every type an encoder can write: one of the kinds `traits.hpp` lists, or one
@@ -199,6 +225,33 @@ std::string to_string(T&& value, const options& opts, std::error_code& error) {
   error = engine.failure_record().code;
   if (error) text.clear();
   return text;
+}
+
+/// Appends the text of `value` to `text`, as `to_string` would write it, in the string's
+/// own storage: a server that keeps one string per connection and clears it between
+/// answers allocates and copies nothing once the string has grown to its answers' size.
+/// On an error `text` is left as it was, and `encode_error` is thrown.
+///
+/// ```cpp
+/// std::string answer;
+/// iterjson::append_to(answer, value);  // answer.clear() before the next one
+/// ```
+template <class T>
+void append_to(std::string& text, T&& value, const options& opts = {}) {
+  detail::engine engine(opts);
+  detail::push_root(engine, value);  // by reference: the value lives through this call
+  detail::append_whole(engine, text);
+  if (engine.failed()) detail::raise(engine.failure_record());
+}
+
+/// As `append_to`, but an `encode_errc` error is reported in `error`, `text` left as it
+/// was, instead of thrown.
+template <class T>
+void append_to(std::string& text, T&& value, const options& opts, std::error_code& error) {
+  detail::engine engine(opts);
+  detail::push_root(engine, value);
+  detail::append_whole(engine, text);
+  error = engine.failure_record().code;
 }
 
 /// The slices of one value's text as an input range, like Python's `iterencode`:
