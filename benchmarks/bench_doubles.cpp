@@ -1,4 +1,4 @@
-// Writing an array of 1,000,000 doubles, or floats, as JSON: iterjson's to_string() and
+// Writing an array of 1,000,000 doubles, floats or integers as JSON: iterjson's to_string() and
 // read() into 64 KiB against the fastest ways the standard library and fmt have to
 // write numbers, each number by std::to_chars (shortest) or by fmt::format_to(out, "{}",
 // number), with commas between them, into one buffer kept from run to run. The inputs:
@@ -9,7 +9,10 @@
 //   (rounded to 6 decimals, as GPS fixes and most GeoJSON carry them): 7 to 9 digits in
 //   fixed form, the typical doubles of a JSON document;
 // - floats_unit: uniform in [-1, 1) as floats, as weights and embeddings are: 7 to 9
-//   digits, mostly of the form 0.dddd.
+//   digits, mostly of the form 0.dddd;
+// - integers_any_width: 64-bit integers of 1 to 18 digits, each width as likely, in no
+//   order, as the ids, counts and timestamps of a document come: a writer that branches
+//   on the width mispredicts.
 //
 // The texts differ where the layouts do (iterjson writes Python's repr, 1.0 and 1e+16;
 // std::to_chars and fmt write 1 and 1e+16), so compare the times per array; each text is
@@ -42,20 +45,20 @@ constexpr std::size_t number_count = 1'000'000;
 
 // --- the inputs ----------------------------------------------------------------------
 
-template <class Float>
+template <class Number>
 struct input {
   std::string_view name;
-  std::vector<Float> numbers;
+  std::vector<Number> numbers;
 };
 
 // `number_count` finite numbers drawn by `draw` from a generator with a fixed seed: the
 // same numbers on every run, whatever order the benchmarks run in.
-template <class Float, class Draw>
-input<Float> numbers(std::string_view name, Draw draw) {
-  input<Float> in{.name = name, .numbers = {}};
+template <class Number, class Draw>
+input<Number> numbers(std::string_view name, Draw draw) {
+  input<Number> in{.name = name, .numbers = {}};
   std::mt19937_64 random(0x1736'5a3c'9e2b'0d41);
   while (in.numbers.size() < number_count) {
-    const Float value = draw(random);
+    const Number value = draw(random);
     if (std::isfinite(value)) in.numbers.push_back(value);  // JSON has no NaN nor infinity
   }
   return in;
@@ -89,6 +92,15 @@ const auto& unit_floats() {
   return data;
 }
 
+const auto& any_width_integers() {
+  static const auto data = numbers<std::int64_t>("integers_any_width", [](std::mt19937_64& random) {
+    std::int64_t limit = 10;
+    for (auto width = random() % 18; width > 0; --width) limit *= 10;
+    return static_cast<std::int64_t>(random() % static_cast<std::uint64_t>(limit));
+  });
+  return data;
+}
+
 // --- the contenders that are not iterjson --------------------------------------------
 
 // The array's text made number by number into one buffer, sized once for the longest
@@ -97,12 +109,12 @@ template <class Write>
 struct buffer_writer {
   std::vector<char> buffer;
   Write write;
-  template <class Float, class Sink>
-  void operator()(const std::vector<Float>& numbers, Sink&& sink) {
+  template <class Number, class Sink>
+  void operator()(const std::vector<Number>& numbers, Sink&& sink) {
     buffer.resize(2 + numbers.size() * 32);
     char* out = buffer.data();
     *out++ = '[';
-    for (const Float number : numbers) {
+    for (const Number number : numbers) {
       out = write(out, number);
       *out++ = ',';
     }
@@ -113,15 +125,15 @@ struct buffer_writer {
 };
 
 struct write_by_to_chars {
-  template <class Float>
-  char* operator()(char* out, Float number) const {
+  template <class Number>
+  char* operator()(char* out, Number number) const {
     return std::to_chars(out, out + 32, number).ptr;
   }
 };
 
 struct write_by_fmt {
-  template <class Float>
-  char* operator()(char* out, Float number) const {
+  template <class Number>
+  char* operator()(char* out, Number number) const {
     return fmt::format_to(out, "{}", number);
   }
 };
@@ -137,13 +149,13 @@ struct fmt_writer : buffer_writer<write_by_fmt> {
 // --- measuring -------------------------------------------------------------------------
 
 // Whether `text` is a JSON array of exactly `numbers`, bit for bit.
-template <class Float>
-bool reads_back_as(std::string_view text, const std::vector<Float>& numbers) {
+template <class Number>
+bool reads_back_as(std::string_view text, const std::vector<Number>& numbers) {
   if (text.size() < 2 || text.front() != '[' || text.back() != ']') return false;
   const char* at = text.data() + 1;
   const char* const end = text.data() + text.size() - 1;
   for (std::size_t i = 0; i < numbers.size(); ++i) {
-    Float value{};
+    Number value{};
     const auto [next, error] = std::from_chars(at, end, value);
     if (error != std::errc() || std::memcmp(&value, &numbers[i], sizeof value) != 0) return false;
     at = next;
@@ -153,8 +165,8 @@ bool reads_back_as(std::string_view text, const std::vector<Float>& numbers) {
 }
 
 // Times `writer` writing the numbers of `in`, after checking its text.
-template <class Writer, class Float>
-void measure(benchmark::State& state, Writer& writer, const input<Float>& in) {
+template <class Writer, class Number>
+void measure(benchmark::State& state, Writer& writer, const input<Number>& in) {
   const std::string text = bench::whole_text(writer, in.numbers);
   if (!reads_back_as(text, in.numbers)) fail(std::string(Writer::name) + " on " + std::string(in.name) + ": wrong text");
   bench::time_writer(state, writer, in.numbers, text.size(), in.name);
@@ -187,6 +199,7 @@ BENCH_ON_INPUT(doubles_random_bits, random_bit_doubles);
 BENCH_ON_INPUT(doubles_longitudes, longitudes);
 BENCH_ON_INPUT(floats_random_bits, random_bit_floats);
 BENCH_ON_INPUT(floats_unit, unit_floats);
+BENCH_ON_INPUT(integers_any_width, any_width_integers);
 
 }  // namespace
 

@@ -10,6 +10,7 @@
 #include <random>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "repr_reference.hpp"
 #include "test_support.hpp"
@@ -178,4 +179,47 @@ TEST_CASE("integers agree with std::to_chars at the edges of every width") {
     }
     if (power > UINT64_MAX / 10) break;
   }
+}
+
+TEST_CASE("nine to sixteen digits at once agree with the word-at-a-time way") {
+  std::mt19937_64 random(23);
+  auto check = [](std::uint64_t value) {
+    char fast[24];
+    char plain[24];
+    const char* fast_end = iterjson::detail::write_nine_to_sixteen_digits(fast, value);
+    const char* plain_end = iterjson::detail::write_nine_to_sixteen_digits_by_words(plain, value);
+    REQUIRE(std::string_view(fast, fast_end) == std::string_view(plain, plain_end));
+    REQUIRE(std::string_view(fast, fast_end) == reference(value));
+  };
+  for (std::uint64_t power = 100000000; power <= 1000000000000000; power *= 10) {
+    for (const std::uint64_t value : {power, power * 10 - 1, power + 1, power * 9 + power / 10}) check(value);
+  }
+  for (int i = 0; i < 1000000; ++i) {
+    check(100000000 + (random() >> (random() % 64)) % (10000000000000000 - 100000000));
+  }
+}
+
+TEST_CASE("the count of decimal digits agrees with counting them") {
+  auto counted = [](std::uint32_t value) {
+    unsigned count = 1;
+    while (value >= 10) {
+      value /= 10;
+      ++count;
+    }
+    return count;
+  };
+  std::vector<std::uint32_t> values{0, 1, UINT32_MAX};
+  for (std::uint64_t power = 1; power <= UINT32_MAX; power *= 10) {
+    for (const std::uint64_t near : {power - 1, power, power + 1}) {
+      if (near <= UINT32_MAX) values.push_back(static_cast<std::uint32_t>(near));
+    }
+  }
+  for (int width = 0; width < 32; ++width) {
+    const std::uint64_t power = std::uint64_t{1} << width;
+    values.push_back(static_cast<std::uint32_t>(power - 1));
+    values.push_back(static_cast<std::uint32_t>(power));
+  }
+  std::mt19937 random(29);
+  for (int i = 0; i < 1000000; ++i) values.push_back(static_cast<std::uint32_t>(random()) >> (random() % 32));
+  for (const std::uint32_t value : values) REQUIRE(iterjson::detail::decimal_digit_count(value) == counted(value));
 }
