@@ -1,11 +1,11 @@
-// Encodes one corpus, in one form, a given number of times with read() into 64 KiB (or
-// with to_string, or with append_to into one reused string, or, on the yyjson document,
-// with yyjson_write itself, the mark to beat): the program scripts/instructions.sh runs
-// under cachegrind. The difference between the instruction counts of two runs that
-// differ only in the count of encodes is the exact cost of encoding, without the cost of
-// parsing and copying the corpus.
+// Encodes one corpus, in one form, a given number of times: with read() into 64 KiB, or
+// with next() in 4 KiB, to_string, append_to into one reused string, or, on the yyjson
+// document, yyjson_write itself, the mark to beat. It is the program
+// scripts/instructions.sh runs under cachegrind: the difference between the instruction
+// counts of two runs that differ only in the count of encodes is the exact cost of
+// encoding, without the cost of parsing and copying the corpus.
 //
-//   encode_repeatedly boost|yyjson|native twitter|citm_catalog|canada COUNT [read|to_string|append_to|yyjson_write]
+//   encode_repeatedly boost|yyjson|native twitter|citm_catalog|canada COUNT [read|next|to_string|append_to|yyjson_write]
 
 #include <cstdio>
 #include <cstdlib>
@@ -36,11 +36,12 @@ std::size_t encode(std::string_view file, long count) {
   }
   if (writer == "to_string") return encode_with<bench::contender::iterjson_to_string>(tree, count);
   if (writer == "append_to") return encode_with<bench::contender::iterjson_append_to>(tree, count);
+  if (writer == "next") return encode_with<bench::contender::iterjson_next>(tree, count);
   return encode_with<bench::contender::iterjson_read>(tree, count);
 }
 
 int usage() {
-  std::fputs("usage: encode_repeatedly boost|yyjson|native twitter|citm_catalog|canada COUNT [read|to_string|append_to|yyjson_write]\n",
+  std::fputs("usage: encode_repeatedly boost|yyjson|native twitter|citm_catalog|canada COUNT [read|next|to_string|append_to|yyjson_write]\n",
              stderr);
   return 2;
 }
@@ -51,7 +52,8 @@ int main(int argc, char** argv) {
   if (argc != 4 && argc != 5) return usage();
   const std::string_view form = argv[1];
   if (argc == 5) writer = argv[4];
-  if (writer != "read" && writer != "to_string" && writer != "append_to" && (writer != "yyjson_write" || form != "yyjson")) {
+  if (writer != "read" && writer != "next" && writer != "to_string" && writer != "append_to" &&
+      (writer != "yyjson_write" || form != "yyjson")) {
     return usage();
   }
   const std::string file = std::string(argv[2]) + ".json";
